@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: MIT
+#
+# The two commands a newcomer runs: `make demo` and `make test`.
+# Everything builds with CMake in build/ (plain) and build-asan/ (ASan+UBSan).
+
+JOBS      ?= $(shell nproc)
+BUILD     ?= build
+ASAN      ?= build-asan
+FUZZBUILD ?= build-fuzz
+CTEST_ARGS ?= --output-on-failure
+
+.PHONY: all deps build test test-plain test-asan demo gen format format-check fuzz bench clean
+
+all: build
+
+deps:
+	@sh scripts/deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+$(ASAN)/CMakeCache.txt:
+	cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DAU_SANITIZER=address,undefined
+
+test: test-plain test-asan
+
+test-plain: build
+	cd $(BUILD) && ctest $(CTEST_ARGS) -j $(JOBS) -LE bench
+
+test-asan: deps $(ASAN)/CMakeCache.txt
+	cmake --build $(ASAN) -j $(JOBS)
+	cd $(ASAN) && ctest $(CTEST_ARGS) -j $(JOBS) -LE bench
+
+demo: build
+	@bash scripts/demo.sh $(BUILD)/bin
+
+gen: deps
+	protoc-c --c_out=gen -Iproto proto/au.proto
+
+format: deps
+	clang-format-14 -i $$(git ls-files '*.c' '*.h' | grep -v '^gen/')
+
+format-check: deps
+	clang-format-14 --dry-run -Werror $$(git ls-files '*.c' '*.h' | grep -v '^gen/')
+
+fuzz: deps
+	CC=clang cmake -S . -B $(FUZZBUILD) -DAU_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug
+	cmake --build $(FUZZBUILD) -j $(JOBS)
+	@bash scripts/fuzz.sh $(FUZZBUILD)/bin
+
+bench: build
+	@bash scripts/bench.sh $(BUILD)/bin
+
+clean:
+	rm -rf $(BUILD) $(ASAN) $(FUZZBUILD)
