@@ -3,12 +3,9 @@
  * test_status: the status table and error contexts.
  */
 #include <cmocka.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <string.h>
 
+#include "au_test.h"
 #include "err.h"
 #include "status.h"
 
