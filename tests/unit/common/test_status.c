@@ -2,7 +2,6 @@
 /*
  * test_status: the status table and error contexts.
  */
-#include <cmocka.h>
 #include <string.h>
 
 #include "au_test.h"
