@@ -9,7 +9,7 @@ set -eu
 PKGS="build-essential cmake pkg-config make protobuf-c-compiler
 libprotobuf-c-dev libnng-dev libmbedtls-dev libsodium-dev libarchive-dev
 libsqlite3-dev sqlite3 libinih-dev libjansson-dev libcmocka-dev openssl
-clang clang-format-14 libclang-rt-14-dev procps psmisc"
+clang clang-format-14 libclang-rt-14-dev procps psmisc jq"
 
 missing=""
 for p in $PKGS; do
