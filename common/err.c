@@ -28,8 +28,10 @@ au_err_prefix(struct au_err *err, const char *fmt, ...)
 	char    prefix[AU_ERR_MSG_BYTES], old[AU_ERR_MSG_BYTES];
 	va_list ap;
 
+	/* Callers write `return au_err_prefix(err, ...)` on failure paths:
+	 * without an err to read the code from, still report a failure. */
 	if (err == NULL)
-		return AU_OK;
+		return AU_UNKNOWN;
 	va_start(ap, fmt);
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);

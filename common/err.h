@@ -28,7 +28,9 @@ enum au_status au_err_set(struct au_err *err, enum au_status code,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Prefix err's message with a formatted context and ": ".  The result is
- * truncated to fit.  Returns err->code (AU_OK for a NULL err). */
+ * truncated to fit.  Returns err->code; for a NULL err, AU_UNKNOWN, so
+ * that `return au_err_prefix(err, ...)` never turns a failure into AU_OK.
+ * Prefer returning the status you hold when err may be NULL. */
 enum au_status au_err_prefix(struct au_err *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -20,6 +20,8 @@
 #define MANIFEST_NAME_MAX 64
 #define MANIFEST_VERSION_MAX 64
 #define MANIFEST_MAX_BYTES 4096
+/* The first bytes of the signed message: tag || hash || body. */
+#define MANIFEST_SIG_TAG "au-manifest-v1\n"
 
 struct manifest {
 	int      format;
@@ -31,7 +33,7 @@ struct manifest {
 	uint64_t entries;                   /* archive entries */
 	uint64_t created;                   /* Unix seconds */
 	uint64_t expires;                   /* Unix seconds, 0 = never */
-	uint8_t  key_pub[SIG_PUBKEY_BYTES]; /* filled by manifest_parse */
+	uint8_t  key_pub[SIG_PUBKEY_BYTES]; /* the key that verified */
 	char     key_id[SIG_KEYID_HEX_BYTES];
 };
 
@@ -57,6 +59,12 @@ enum au_status manifest_sign(const struct manifest *m,
  * a malformed manifest AU_INVALID_ARGUMENT. */
 enum au_status manifest_verify(const char *buf, size_t len,
     const uint8_t (*trusted)[SIG_PUBKEY_BYTES], size_t n, struct manifest *m,
+    struct au_err *err) __attribute__((warn_unused_result));
+
+/* Parse a manifest WITHOUT checking its signature (to show or route it,
+ * never to trust it): AU_OK and *m filled (key_pub left zero), or
+ * AU_INVALID_ARGUMENT for anything but the one accepted spelling. */
+enum au_status manifest_parse(const char *buf, size_t len, struct manifest *m,
     struct au_err *err) __attribute__((warn_unused_result));
 
 /* Check that m names this agent and version and has not expired at now

@@ -184,8 +184,11 @@ sig_pubkey_parse(
 		text++;
 	if (strncmp(text, KEYFILE_PUB_TAG, strlen(KEYFILE_PUB_TAG)) == 0)
 		text += strlen(KEYFILE_PUB_TAG);
-	if (sig_hex_decode(pk, SIG_PUBKEY_BYTES, text, err) != AU_OK)
-		return au_err_prefix(err, "public key");
+	/* au_err_prefix(NULL, ...) returns AU_OK: return the status. */
+	if (sig_hex_decode(pk, SIG_PUBKEY_BYTES, text, err) != AU_OK) {
+		au_err_prefix(err, "public key");
+		return AU_INVALID_ARGUMENT;
+	}
 	return AU_OK;
 }
 
@@ -198,13 +201,15 @@ sig_pubkey_load(
 	enum au_status st;
 
 	if ((st = fsutil_read_file(path, KEYFILE_MAX, &buf, &len, err)) !=
-	    AU_OK)
-		return au_err_prefix(err, "%s", path);
+	    AU_OK) {
+		au_err_prefix(err, "%s", path);
+		return st;
+	}
 	st = sig_pubkey_parse(buf, pk, err);
 	free(buf);
 	if (st != AU_OK)
-		return au_err_prefix(err, "%s", path);
-	return AU_OK;
+		au_err_prefix(err, "%s", path);
+	return st;
 }
 
 enum au_status
@@ -218,8 +223,10 @@ sig_seckey_load(
 	if ((st = fsutil_check_secret(path, err)) != AU_OK)
 		return st;
 	if ((st = fsutil_read_file(path, KEYFILE_MAX, &buf, &len, err)) !=
-	    AU_OK)
-		return au_err_prefix(err, "%s", path);
+	    AU_OK) {
+		au_err_prefix(err, "%s", path);
+		return st;
+	}
 	p = buf;
 	while (isspace((unsigned char)*p))
 		p++;

@@ -1,0 +1,10 @@
+format: 1
+key_id: 640dcef3ebc561ac
+agent: nodex
+version: 1.4.2
+size: 310
+hash: 6c0a4df6285fd7e4c9ba833039a0c70b2fe35a886c5e9d3348b9008af02f1203
+unpacked_size: 263
+entries: 4
+created: 1767225600
+signature: fe89f1eef7655a16449ed6bed26f3b3a64c0db44ab566cf0f1579fc65aa1259a140164fb2d89be3db02f590c966ba8e87538432455dc669a9e51f8cafb84640b

@@ -1,0 +1,10 @@
+format: 1
+key_id: e2247df1fe5b04f3
+agent: nodex
+version: 1.4.2
+size: 310
+hash: 6c0a4df6285fd7e4c9ba833039a0c70b2fe35a886c5e9d3348b9008af02f1203
+unpacked_size: 263
+entries: 4
+created: 1795645044
+signature: 5d671f04661a7ac2f298b163eb30236fd17aaf81b7e31a06381e9c9338c1532121d50db05adde63870e86bd07c88c843c0413a4b88a08841c3cb3224f2de8906

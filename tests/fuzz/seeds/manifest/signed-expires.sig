@@ -1,0 +1,11 @@
+format: 1
+key_id: 640dcef3ebc561ac
+agent: web-agent_2.x
+version: 2.0.0-rc1.B
+size: 18446744073709551615
+hash: abababababababababababababababababababababababababababababababab
+unpacked_size: 0
+entries: 1
+created: 1767225600
+expires: 1798761600
+signature: 7aa88cf7821a4c695b49606fca5da3c69a43ee8db9a1fb55fbf3eef7f6a6fbfaeb42194167bd0ec212cc7b1d8553a407e1ce0c8f814d1fd5b05401195f57ca03
