@@ -101,8 +101,8 @@ struct rpc_server_conf {
 
 struct rpc_server;
 
-/* Create a server for the given services (borrowed: they must outlive the
- * server).  Copies conf.  Returns AU_OK and *out, or a status with err set
+/* Create a server for the given services (the array is copied; the
+ * services are borrowed and must outlive the server).  Copies conf.  Returns AU_OK and *out, or a status with err set
  * (unreadable certificates, a URL nng refuses). */
 enum au_status rpc_server_new(const struct rpc_server_conf *conf,
     ProtobufCService *const *services, size_t nservices,

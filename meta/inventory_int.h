@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * inventory_int: the inventory's internals, shared by inventory.c (tables,
+ * strings, rules, administration, loading), inventory_host.c (heartbeats
+ * and reports) and inventory_list.c (listings).  Not for other modules:
+ * they use inventory.h.  Every function here expects the caller to hold
+ * inv->lock (or to be the only thread, while loading).
+ */
+#ifndef META_INVENTORY_INT_H
+#define META_INVENTORY_INT_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "inventory.h"
+#include "rollout.h"
+
+/* Outcomes, as au.v1.Outcome. */
+#define OUTCOME_OK 1
+#define OUTCOME_FAILED 2
+#define OUTCOME_ROLLED_BACK 3
+
+struct pool {
+	char **slots;
+	size_t cap; /* a power of two */
+	size_t n;
+};
+
+struct inv_agent {
+	const char *name;        /* interned */
+	const char *version;     /* interned; NULL when not reported */
+	const char *status;      /* interned "started" or "stopped", or NULL */
+	char       *status_text; /* any other status text, or NULL */
+	char       *last_error;
+	char       *last_failure;
+	uint64_t    last_failure_ms;
+	uint64_t    mismatch_since_ms;
+	uint8_t     reported;
+	uint8_t     last_failed;
+};
+
+struct inv_host {
+	struct inv_host  *next_name;
+	struct inv_host  *next_key;
+	uint8_t           pk[SIG_PUBKEY_BYTES];
+	uint8_t           state;
+	uint32_t          nagents;
+	uint64_t          created_ms;
+	uint64_t          last_seen_ms;
+	const char       *updater_version; /* interned */
+	struct inv_agent *agents;
+	char              hostname[];
+};
+
+struct inv {
+	pthread_mutex_t   lock;
+	struct store     *st;
+	struct pool       pool;
+	struct inv_host **by_name;
+	struct inv_host **by_key;
+	size_t            cap; /* buckets, a power of two */
+	size_t            n;
+
+	struct store_rule   *rules; /* strings interned; sorted */
+	struct rollout_rule *rr;    /* the same rules for rollout_resolve */
+	size_t               nrules;
+	const char         **managed; /* distinct agents with rules */
+	size_t               nmanaged;
+	const char          *started; /* interned "started", "stopped" */
+	const char          *stopped;
+};
+
+/* The pool's copy of s: NULL for NULL, and NULL with *oom set when out of
+ * memory.  Interned strings live until the pool is freed, so equal
+ * interned strings compare equal as pointers. */
+const char *inv_intern(struct pool *p, const char *s, int *oom);
+
+/* Equal strings, NULL and "" being equal. */
+int inv_str_eq(const char *a, const char *b);
+
+/* s, or NULL when s is NULL or "". */
+const char *inv_nonempty(const char *s);
+
+/* Classify a reported status: "started" and "stopped" as the interned
+ * pointers (*text NULL), anything else as *text (s itself, borrowed) with
+ * NULL returned.  Script output varies, so it is not interned: the pool
+ * would only grow. */
+const char *inv_status_class(
+    const struct inv *inv, const char *s, const char **text);
+
+/* The status an agent shows: the interned one or its text. */
+const char *inv_status_show(const struct inv_agent *a);
+
+/* A heap copy of s; NULL for NULL, "" or out of memory. */
+char *inv_dup_opt(const char *s);
+
+/* Lookups in the tables; NULL when absent. */
+struct inv_host *inv_find_name(const struct inv *inv, const char *name);
+struct inv_host *inv_find_key(const struct inv *inv, const uint8_t *pk);
+
+/* A new host linked into the tables; NULL when out of memory. */
+struct inv_host *inv_host_new(struct inv *inv, const char *hostname,
+    const uint8_t *pk, int state, uint64_t created_ms);
+
+/* Unlink h from the tables (it is not freed); free a host (NULL ok). */
+void inv_host_unlink(struct inv *inv, struct inv_host *h);
+void inv_host_free(struct inv_host *h);
+
+/* A host's agent entry by name (NULL when absent); append an empty entry
+ * named name (interned; NULL when out of memory); free an entry array. */
+struct inv_agent *inv_agent_find(const struct inv_host *h, const char *name);
+struct inv_agent *inv_agent_append(struct inv_host *h, const char *name);
+void              inv_agents_free(struct inv_agent *a, size_t n);
+
+/* The desired agents of hostname (at most INV_MAX_AGENTS) into out;
+ * returns how many.  Find one by name (NULL when absent). */
+size_t inv_desired_for(
+    const struct inv *inv, const char *hostname, struct inv_desired *out);
+const struct inv_desired *inv_desired_find(
+    const struct inv_desired *d, size_t nd, const char *name);
+
+/* Does agent a match d (NULL d: nothing is asked, so yes)?  Is it failed:
+ * its last report failed and it does not run what is desired, or it has
+ * differed from d for longer than the grace period?  Is h stale? */
+int inv_converged(const struct inv *inv, const struct inv_agent *a,
+    const struct inv_desired *d);
+int inv_agent_failed(const struct inv *inv, const struct inv_agent *a,
+    const struct inv_desired *d, const struct inv_policy *pol, uint64_t now);
+int inv_host_stale(
+    const struct inv_host *h, const struct inv_policy *pol, uint64_t now);
+
+/* Note a stored report's outcome on its host's agent (no-op for an unknown
+ * host).  AU_RESOURCE_EXHAUSTED when out of memory. */
+enum au_status inv_note_report(struct inv *inv, const struct store_report *r);
+
+#endif

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * inventory_list: host listings in hostname order with filters and
+ * paging, built as views under the inventory lock, and counts.
+ */
+#include <sys/types.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inventory_int.h"
+#include "log.h"
+
+/* ------------------------------------------------------------ listing */
+
+struct view_buf {
+	struct inv_agent_view agents[2 * INV_MAX_AGENTS];
+	struct inv_desired    d[INV_MAX_AGENTS];
+};
+
+static void
+build_view(const struct inv *inv, const struct inv_host *h,
+    const struct inv_policy *pol, uint64_t now, struct inv_host_view *v,
+    struct view_buf *b)
+{
+	size_t                    nd, i, k = 0;
+	const struct inv_desired *d;
+
+	memset(v, 0, sizeof(*v));
+	v->hostname = h->hostname;
+	v->state = h->state;
+	v->last_seen_ms = h->last_seen_ms;
+	sig_key_id(h->pk, v->key_id);
+	v->updater_version = h->updater_version;
+	v->stale = inv_host_stale(h, pol, now);
+	nd = h->state == STORE_HOST_ACCEPTED
+	         ? inv_desired_for(inv, h->hostname, b->d)
+	         : 0;
+	for (i = 0; i < h->nagents && k < 2 * INV_MAX_AGENTS; i++, k++) {
+		const struct inv_agent *a = &h->agents[i];
+		struct inv_agent_view  *av = &b->agents[k];
+
+		d = inv_desired_find(b->d, nd, a->name);
+		av->name = a->name;
+		av->version = a->version;
+		av->status = inv_status_show(a);
+		av->last_error = a->last_error;
+		av->desired_version = d != NULL ? d->version : NULL;
+		av->desired_action = d != NULL ? d->action : 0;
+		av->failed = inv_agent_failed(inv, a, d, pol, now);
+		av->last_failure = a->last_failure;
+		av->last_failure_ms = a->last_failure_ms;
+		v->failed |= av->failed;
+	}
+	for (i = 0; i < nd && k < 2 * INV_MAX_AGENTS; i++) {
+		if (inv_agent_find(h, b->d[i].name))
+			continue;
+		memset(&b->agents[k], 0, sizeof(b->agents[k]));
+		b->agents[k].name = b->d[i].name;
+		b->agents[k].desired_version = b->d[i].version;
+		b->agents[k].desired_action = b->d[i].action;
+		k++;
+	}
+	v->nagents = k;
+	v->agents = b->agents;
+}
+
+static int
+view_has_agent(const struct inv_host_view *v, const char *agent)
+{
+	size_t i;
+
+	for (i = 0; i < v->nagents; i++)
+		if (strcmp(v->agents[i].name, agent) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+host_matches(const struct inv *inv, const struct inv_host *h,
+    const struct inv_filter *f, const struct inv_policy *pol, uint64_t now,
+    struct view_buf *b)
+{
+	struct inv_host_view v;
+
+	if (f->pending && h->state != STORE_HOST_PENDING)
+		return 0;
+	if (f->prefix != NULL &&
+	    strncmp(h->hostname, f->prefix, strlen(f->prefix)) != 0)
+		return 0;
+	if (f->after != NULL && strcmp(h->hostname, f->after) <= 0)
+		return 0;
+	if (f->stale && !inv_host_stale(h, pol, now))
+		return 0;
+	if (!f->failed && f->agent == NULL)
+		return 1;
+	build_view(inv, h, pol, now, &v, b);
+	if (f->failed && !v.failed)
+		return 0;
+	return f->agent == NULL || view_has_agent(&v, f->agent);
+}
+
+static int
+host_cmp(const void *a, const void *b)
+{
+	const struct inv_host *const *ha = a;
+	const struct inv_host *const *hb = b;
+
+	return strcmp((*ha)->hostname, (*hb)->hostname);
+}
+
+enum au_status
+inv_hosts_each(struct inv *inv, const struct inv_filter *f,
+    const struct inv_policy *pol, uint64_t now_ms, inv_host_fn fn, void *arg,
+    int *more)
+{
+	struct inv_host    **sel = NULL, *h;
+	struct view_buf     *b;
+	struct inv_host_view v;
+	size_t               n = 0, i;
+
+	*more = 0;
+	if ((b = malloc(sizeof(*b))) == NULL)
+		return AU_RESOURCE_EXHAUSTED;
+	pthread_mutex_lock(&inv->lock);
+	if (inv->n > 0 && (sel = malloc(inv->n * sizeof(*sel))) == NULL) {
+		pthread_mutex_unlock(&inv->lock);
+		free(b);
+		return AU_RESOURCE_EXHAUSTED;
+	}
+	for (i = 0; i < inv->cap; i++)
+		for (h = inv->by_name[i]; h != NULL; h = h->next_name)
+			if (host_matches(inv, h, f, pol, now_ms, b))
+				sel[n++] = h;
+	if (n > 1)
+		qsort(sel, n, sizeof(*sel), host_cmp);
+	for (i = 0; i < n; i++) {
+		if ((f->limit != 0 && i == f->limit)) {
+			*more = 1;
+			break;
+		}
+		build_view(inv, sel[i], pol, now_ms, &v, b);
+		if (fn(arg, &v) != 0) {
+			*more = i + 1 < n;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&inv->lock);
+	free(sel);
+	free(b);
+	return AU_OK;
+}
+
+uint32_t
+inv_count_running(struct inv *inv, const char *agent, const char *version)
+{
+	struct inv_host *h;
+	uint32_t         count = 0, k;
+	size_t           i;
+
+	pthread_mutex_lock(&inv->lock);
+	for (i = 0; i < inv->cap; i++)
+		for (h = inv->by_name[i]; h != NULL; h = h->next_name)
+			for (k = 0; k < h->nagents; k++)
+				if (h->agents[k].reported &&
+				    strcmp(h->agents[k].name, agent) == 0 &&
+				    inv_str_eq(h->agents[k].version, version) &&
+				    h->agents[k].status == inv->started)
+					count++;
+	pthread_mutex_unlock(&inv->lock);
+	return count;
+}
+
+size_t
+inv_count(struct inv *inv)
+{
+	size_t n;
+
+	pthread_mutex_lock(&inv->lock);
+	n = inv->n;
+	pthread_mutex_unlock(&inv->lock);
+	return n;
+}

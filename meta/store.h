@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store: meta's durable state in SQLite (the only file that includes
+ * sqlite3.h): hosts and the agents they report, rollout rules, install
+ * reports (stored once per host and report id) and the audit log.
+ *
+ * The database is <datadir>/meta.db in WAL mode with synchronous=FULL:
+ * every store_*_put/add/delete call commits before it returns, so what a
+ * handler acknowledged survives a crash or a power cut.  Heartbeat state
+ * (last seen, updater version, agent status) is the exception: it is
+ * queued by store_seen_queue() and a writer thread commits the queue in
+ * one transaction every 50 ms or 500 entries, and on store_flush() and
+ * store_close().  A crash loses at most that last batch, which the next
+ * heartbeats send again.
+ *
+ * The schema carries a version (PRAGMA user_version) and store_open()
+ * applies the migrations a database lacks.  Statements are prepared once.
+ * All functions are thread-safe (one connection behind a mutex) and block
+ * on disk I/O.  SQLite's codes become AU_* here: SQLITE_BUSY/LOCKED ->
+ * AU_UNAVAILABLE, SQLITE_FULL -> AU_RESOURCE_EXHAUSTED, the rest ->
+ * AU_INTERNAL, with SQLite's message in err.
+ */
+#ifndef META_STORE_H
+#define META_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "sig.h"
+
+/* The newest schema this code writes. */
+#define STORE_SCHEMA_VERSION 1
+
+/* Host states, equal to the wire's au.v1.HostState. */
+enum store_host_state {
+	STORE_HOST_PENDING = 1,
+	STORE_HOST_ACCEPTED = 2,
+	STORE_HOST_REJECTED = 3,
+};
+
+struct store_host {
+	const char *hostname;
+	uint8_t     pubkey[SIG_PUBKEY_BYTES];
+	int         state; /* enum store_host_state */
+	uint64_t    created_ms;
+	uint64_t    last_seen_ms;    /* loading only */
+	const char *updater_version; /* loading only; may be NULL */
+};
+
+struct store_agent {
+	const char *name;
+	const char *version;    /* NULL or "" when none */
+	const char *status;     /* "started", "stopped" or the script's text */
+	const char *last_error; /* NULL or "" when none */
+};
+
+struct store_rule {
+	const char *agent;
+	int         kind; /* enum rollout_kind */
+	const char *match;
+	uint32_t    percent;
+	const char *version;
+	int         action; /* enum rollout_action */
+	uint64_t    updated_ms;
+	const char *updated_by;
+};
+
+struct store_report {
+	const char *hostname;
+	const char *report_id;
+	const char *agent;
+	const char *version;
+	const char *from_version;
+	int         outcome; /* au.v1.Outcome */
+	int         action;  /* au.v1.Action, 0 when not given */
+	const char *step;
+	int         has_exit_code;
+	int32_t     exit_code;
+	const char *output_tail;
+	uint32_t    duration_ms;
+	const char *message;
+	uint64_t    time_ms;     /* host clock */
+	uint64_t    received_ms; /* meta clock */
+};
+
+struct store_audit {
+	uint64_t    time_ms;
+	const char *who;
+	const char *action;
+	const char *detail;
+};
+
+struct store;
+
+/* Callbacks for the load and list functions: the struct and its strings
+ * are borrowed for the duration of the call.  Return 0 to go on, non-zero
+ * to stop. */
+typedef int (*store_host_fn)(void *arg, const struct store_host *h);
+typedef int (*store_agent_fn)(
+    void *arg, const char *hostname, const struct store_agent *a);
+typedef int (*store_rule_fn)(void *arg, const struct store_rule *r);
+typedef int (*store_report_fn)(void *arg, const struct store_report *r);
+typedef int (*store_audit_fn)(void *arg, const struct store_audit *a);
+
+/* Open (creating) <datadir>/meta.db, migrate, prepare, start the writer
+ * thread.  AU_FAILED_PRECONDITION when the database is newer than this
+ * code.  *out is released with store_close(). */
+enum au_status store_open(
+    const char *datadir, struct store **out, struct au_err *err);
+
+/* Flush the heartbeat queue, stop the writer, close; NULL allowed. */
+void store_close(struct store *s);
+
+/* Insert or update a host's identity and state (not its heartbeat state).
+ * Durable on return. */
+enum au_status store_host_put(
+    struct store *s, const struct store_host *h, struct au_err *err);
+
+/* store_host_put for n hosts in one transaction (bulk enrollment, the
+ * benchmark's fleet).  Durable on return. */
+enum au_status store_host_put_many(
+    struct store *s, const struct store_host *h, size_t n, struct au_err *err);
+
+/* Delete a host, its agents' state and its reports.  AU_NOT_FOUND when
+ * unknown.  Durable on return. */
+enum au_status store_host_delete(
+    struct store *s, const char *hostname, struct au_err *err);
+
+/* Every host, then every host's agents, in hostname order. */
+enum au_status store_hosts_load(struct store *s, store_host_fn host_fn,
+    store_agent_fn agent_fn, void *arg, struct au_err *err);
+
+/* Queue heartbeat state for the writer (copied).  With agents_changed 0
+ * only last seen and the updater version are written.  Never blocks on
+ * disk; AU_RESOURCE_EXHAUSTED when out of memory. */
+enum au_status store_seen_queue(struct store *s, const char *hostname,
+    uint64_t last_seen_ms, const char *updater_version,
+    const struct store_agent *agents, size_t nagents, int agents_changed);
+
+/* Commit the heartbeat queue now; blocks until it is on disk. */
+enum au_status store_flush(struct store *s, struct au_err *err);
+
+/* Insert or replace the rule with r's (agent, kind, match).  Durable. */
+enum au_status store_rule_put(
+    struct store *s, const struct store_rule *r, struct au_err *err);
+
+/* Delete the rule (agent, kind, match); *removed is 0 or 1.  Durable. */
+enum au_status store_rule_delete(struct store *s, const char *agent, int kind,
+    const char *match, int *removed, struct au_err *err);
+
+/* Every rule, ordered by agent, kind, match. */
+enum au_status store_rules_load(
+    struct store *s, store_rule_fn fn, void *arg, struct au_err *err);
+
+/* Store a report once per (hostname, report_id): *duplicate is 1 when it
+ * was already stored (nothing changes).  Durable. */
+enum au_status store_report_add(struct store *s, const struct store_report *r,
+    int *duplicate, struct au_err *err);
+
+/* The newest report of each (hostname, agent). */
+enum au_status store_reports_latest(
+    struct store *s, store_report_fn fn, void *arg, struct au_err *err);
+
+/* How many reports are stored for hostname (0 when none). */
+enum au_status store_report_count(
+    struct store *s, const char *hostname, uint64_t *count, struct au_err *err);
+
+/* Append to the audit log.  Durable. */
+enum au_status store_audit_add(
+    struct store *s, const struct store_audit *a, struct au_err *err);
+
+/* Audit entries at or after since_ms, oldest first, at most limit (0: no
+ * limit) of the newest. */
+enum au_status store_audit_list(struct store *s, uint64_t since_ms,
+    uint32_t limit, store_audit_fn fn, void *arg, struct au_err *err);
+
+#endif

@@ -1,0 +1,174 @@
+# SPDX-License-Identifier: MIT
+#
+# Shared by the shell integration tests: a private temporary folder,
+# certificates and keys made for the test, a real meta on a free port of
+# 127.0.0.1, real updaters, and a trap that stops every process started
+# here.  Logs are kept only when the test fails.
+#
+# Environment (set by CTest): AU_BIN (the programs), AU_SRC (the sources).
+
+set -euo pipefail
+
+: "${AU_BIN:?AU_BIN must name the folder with meta, updater and metactl}"
+: "${AU_SRC:?AU_SRC must name the source folder}"
+export PATH="$AU_BIN:$PATH"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/au-test.XXXXXX")
+T_PIDS=()
+T_NAME=$(basename "$0" .sh)
+
+t_cleanup() {
+	local rc=$? pid f
+	for pid in "${T_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	for pid in "${T_PIDS[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+	# Agents started by control scripts write run/pid in their folder.
+	while IFS= read -r f; do
+		kill "$(cat "$f")" 2>/dev/null || true
+	done < <(find "$T" -path '*/run/pid' -type f 2>/dev/null)
+	if [ "$rc" -ne 0 ]; then
+		echo "$T_NAME: FAILED (rc $rc); logs follow" >&2
+		for f in "$T"/*.log "$T"/hosts/*/updater.log; do
+			[ -f "$f" ] || continue
+			echo "---- $f (last 40 lines)" >&2
+			tail -n 40 "$f" >&2
+		done
+	fi
+	rm -rf "$T"
+	exit "$rc"
+}
+trap t_cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() {
+	echo "$T_NAME: FAIL: $*" >&2
+	exit 1
+}
+
+# A TCP port on 127.0.0.1 that nothing listens on.
+t_free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 40000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return
+		fi
+	done
+}
+
+# t_wait SECONDS CMD...: retry CMD every 0.2 s until it succeeds.
+t_wait() {
+	local limit=$1 i
+	shift
+	for ((i = 0; i < limit * 5; i++)); do
+		if "$@" >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.2
+	done
+	return 1
+}
+
+# t_setup_meta [EXTRA-META-LINES]: certificates, admin and release keys,
+# meta.conf and metactl.conf (exported as METACTL_CONFIG), meta started.
+t_setup_meta() {
+	local extra=${1:-}
+	PORT=$(t_free_port)
+	URL="tls+tcp://127.0.0.1:$PORT"
+	"$AU_SRC/certs/mkcerts.sh" "$T/certs" admin release >/dev/null
+	(cd "$T" && metactl keygen admin >/dev/null && metactl keygen release >/dev/null)
+	cat > "$T/meta.conf" <<CONF
+[meta]
+listen = $URL
+ca = $T/certs/ca.crt
+cert = $T/certs/meta.crt
+key = $T/certs/meta.key
+datadir = $T/meta-data
+auto_accept = yes
+interval = 1
+$extra
+
+[admin]
+admin = $T/admin.pub
+
+[release]
+release = $T/release.pub
+CONF
+	t_ctl_conf admin > "$T/metactl.conf"
+	t_ctl_conf release > "$T/release.conf"
+	export METACTL_CONFIG=$T/metactl.conf
+	t_start_meta
+}
+
+# t_ctl_conf NAME: a metactl.conf for the client certificate and key NAME.
+t_ctl_conf() {
+	cat <<CONF
+[metactl]
+meta = $URL
+server_name = localhost
+ca = $T/certs/ca.crt
+cert = $T/certs/$1.crt
+key = $T/certs/$1.key
+identity = $T/$1.key
+timeout = 10
+CONF
+}
+
+t_start_meta() {
+	meta -d -c "$T/meta.conf" 2>> "$T/meta.log" &
+	META_PID=$!
+	T_PIDS+=("$META_PID")
+	t_wait 20 metactl ping || fail "meta did not answer ping"
+}
+
+# t_start_updater HOST [EXTRA-UPDATER-LINES]: an updater with its own root.
+t_start_updater() {
+	local h=$1 extra=${2:-} d=$T/hosts/$1
+	mkdir -p "$d/agents" "$d/state"
+	[ -f "$T/certs/$h.crt" ] || "$AU_SRC/certs/mkcerts.sh" "$T/certs" "$h" >/dev/null
+	cat > "$d/updater.conf" <<CONF
+[updater]
+meta = $URL
+server_name = localhost
+ca = $T/certs/ca.crt
+cert = $T/certs/$h.crt
+key = $T/certs/$h.key
+state_dir = $d/state
+root = $d/agents
+hostname = $h
+interval_min = 1
+interval_max = 2
+control_timeout = 5
+start_timeout = 3
+$extra
+
+[trust]
+release = $T/release.pub
+CONF
+	updater -d -c "$d/updater.conf" 2>> "$d/updater.log" &
+	T_PIDS+=($!)
+}
+
+# t_release AGENT VERSION good|broken|hang: build, sign and upload.
+t_release() {
+	mkdir -p "$T/pkg"
+	bash "$AU_SRC/scripts/demo-agent.sh" "$1" "$2" "$3" "$T/pkg" >/dev/null
+	metactl sign --key "$T/release.key" --agent "$1" --version "$2" \
+	    "$T/pkg/$1-$2.tar.gz" >/dev/null
+	metactl -c "$T/release.conf" upload "$T/pkg/$1-$2.tar.gz" >/dev/null
+}
+
+# t_count AGENT VERSION: hosts that report AGENT at VERSION, started.
+t_count() {
+	metactl --json hosts | jq --arg a "$1" --arg v "$2" \
+	    '[.[].agents[]? | select(.name == $a and .version == $v and .status == "started")] | length'
+}
+
+# t_converged AGENT VERSION N: at least N hosts run AGENT VERSION.
+t_converged() {
+	[ "$(t_count "$1" "$2")" -ge "$3" ]
+}

@@ -1,0 +1,579 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * meta_test: a real meta process on 127.0.0.1 (ephemeral port, temporary
+ * data directory, certificates from certs/mkcerts.sh), driven by real RPC
+ * clients with their own ed25519 keys: enrollment (pending, accept,
+ * reject, another key for a known name), rules and desired agents, the
+ * package precondition, reports stored once, failed listings, status,
+ * audit, durability across SIGKILL, and SIGHUP with a broken config.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "au.pb-c.h"
+#include "au_test.h"
+#include "rpc.h"
+#include "sig.h"
+
+#define HOST_SVC &au__v1__host_service__descriptor
+#define ADMIN_SVC &au__v1__admin_service__descriptor
+
+struct env {
+	char    dir[64];
+	char    conf[128];
+	pid_t   pid;
+	int     port;
+	uint8_t admin_pk[SIG_PUBKEY_BYTES], admin_sk[SIG_SECKEY_BYTES];
+};
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+static void
+write_conf(struct env *e, const char *extra)
+{
+	char  hex[2 * SIG_PUBKEY_BYTES + 1];
+	FILE *fp = fopen(e->conf, "w");
+
+	assert_non_null(fp);
+	sig_hex_encode(hex, sizeof(hex), e->admin_pk, sizeof(e->admin_pk));
+	fprintf(fp,
+	    "[meta]\nlisten = tls+tcp://127.0.0.1:%d\nca = %s/certs/ca.crt\n"
+	    "cert = %s/certs/meta.crt\nkey = %s/certs/meta.key\n"
+	    "datadir = %s/data\ninterval = 1\nfailed_grace = 1\n%s"
+	    "[admin]\nalice = %s\n",
+	    e->port, e->dir, e->dir, e->dir, e->dir, extra, hex);
+	fclose(fp);
+}
+
+static int
+read_port(const struct env *e)
+{
+	char  path[128];
+	int   port = 0;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/data/meta.port", e->dir);
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	if (fscanf(fp, "%d", &port) != 1)
+		port = 0;
+	fclose(fp);
+	return port;
+}
+
+static void
+start_meta(struct env *e)
+{
+	char path[128], bin[256], log[128];
+	int  i, fd;
+
+	snprintf(path, sizeof(path), "%s/data/meta.port", e->dir);
+	unlink(path);
+	snprintf(bin, sizeof(bin), "%s/meta", getenv("AU_BIN"));
+	snprintf(log, sizeof(log), "%s/meta.log", e->dir);
+	e->pid = fork();
+	assert_true(e->pid >= 0);
+	if (e->pid == 0) {
+		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		dup2(fd, 2);
+		dup2(fd, 1);
+		execl(bin, "meta", "-d", "-c", e->conf, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 200 && (e->port = read_port(e)) == 0; i++)
+		sleep_ms(50);
+	assert_true(e->port > 0);
+}
+
+static void
+stop_meta(struct env *e, int signo)
+{
+	int status = 0;
+
+	if (e->pid <= 0)
+		return;
+	kill(e->pid, signo);
+	waitpid(e->pid, &status, 0);
+	if (signo == SIGTERM)
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	e->pid = 0;
+}
+
+static int
+setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	char        cmd[256];
+
+	assert_int_equal(sig_init(), AU_OK);
+	snprintf(e->dir, sizeof(e->dir), "/tmp/meta_test.XXXXXX");
+	assert_non_null(mkdtemp(e->dir));
+	snprintf(cmd, sizeof(cmd), "sh %s/certs/mkcerts.sh %s/certs >/dev/null",
+	    getenv("AU_SRC"), e->dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(e->conf, sizeof(e->conf), "%s/meta.conf", e->dir);
+	sig_keypair(e->admin_pk, e->admin_sk);
+	e->port = 0;
+	write_conf(e, "");
+	start_meta(e);
+	write_conf(e, ""); /* pin the port for restarts */
+	*state = e;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct env *e = *state;
+	char        cmd[160];
+
+	stop_meta(e, SIGTERM);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", e->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(e);
+	return 0;
+}
+
+static struct rpc_client *
+client(struct env *e, const uint8_t sk[SIG_SECKEY_BYTES], const char *cert)
+{
+	struct rpc_client_conf cc;
+	struct rpc_client     *c = NULL;
+	char                   url[64], ca[128], crt[128], key[128];
+
+	memset(&cc, 0, sizeof(cc));
+	snprintf(url, sizeof(url), "tls+tcp://127.0.0.1:%d", e->port);
+	snprintf(ca, sizeof(ca), "%s/certs/ca.crt", e->dir);
+	snprintf(crt, sizeof(crt), "%s/certs/%s.crt", e->dir, cert);
+	snprintf(key, sizeof(key), "%s/certs/%s.key", e->dir, cert);
+	cc.url = url;
+	cc.ca_file = ca;
+	cc.cert_file = crt;
+	cc.key_file = key;
+	cc.server_name = "localhost";
+	memcpy(cc.identity_sk, sk, SIG_SECKEY_BYTES);
+	cc.timeout_ms = 10000;
+	assert_int_equal(rpc_client_new(&cc, &c, NULL), AU_OK);
+	return c;
+}
+
+/* A heartbeat with one agent; returns the status, fills *state. */
+static enum au_status
+heartbeat(struct rpc_client *c, const char *host, const char *version,
+    const char *status, int *state, Au__V1__HeartbeatReply **keep,
+    struct rpc_result *res)
+{
+	Au__V1__HeartbeatRequest req = AU__V1__HEARTBEAT_REQUEST__INIT;
+	Au__V1__AgentStatus      a = AU__V1__AGENT_STATUS__INIT;
+	Au__V1__AgentStatus     *ap = &a;
+
+	req.hostname = (char *)(uintptr_t)host;
+	req.updater_version = "0.1.0";
+	a.name = "nodex";
+	a.version = (char *)(uintptr_t)version;
+	a.status = (char *)(uintptr_t)status;
+	req.n_agents = 1;
+	req.agents = &ap;
+	au__v1__host_service__heartbeat(
+	    rpc_client_service(c, HOST_SVC), &req, NULL, res);
+	if (res->status == AU_OK) {
+		*state = ((Au__V1__HeartbeatReply *)res->reply)->state;
+		if (keep != NULL)
+			*keep = (Au__V1__HeartbeatReply *)res->reply;
+	}
+	return res->status;
+}
+
+static enum au_status
+hb_simple(struct rpc_client *c, const char *host, int *state)
+{
+	struct rpc_result res = RPC_RESULT_INIT;
+	enum au_status    st;
+
+	st = heartbeat(c, host, "1.0.0", "started", state, NULL, &res);
+	rpc_result_fini(&res);
+	return st;
+}
+
+static enum au_status
+host_action(
+    struct rpc_client *admin, int op, const char *host, const uint8_t *pk)
+{
+	Au__V1__HostActionRequest req = AU__V1__HOST_ACTION_REQUEST__INIT;
+	struct rpc_result         res = RPC_RESULT_INIT;
+	enum au_status            st;
+
+	req.op = (Au__V1__HostActionRequest__Op)op;
+	req.hostname = (char *)(uintptr_t)host;
+	if (pk != NULL) {
+		req.has_pubkey = 1;
+		req.pubkey.data = (uint8_t *)(uintptr_t)pk;
+		req.pubkey.len = SIG_PUBKEY_BYTES;
+	}
+	au__v1__admin_service__host_action(
+	    rpc_client_service(admin, ADMIN_SVC), &req, NULL, &res);
+	st = res.status;
+	if (st != AU_OK && getenv("META_TEST_DEBUG") != NULL)
+		fprintf(stderr, "host_action: %s\n", au_err_str(&res.err));
+	rpc_result_fini(&res);
+	return st;
+}
+
+static enum au_status
+set_version(struct rpc_client *admin, const char *agent, const char *version,
+    int action, const char *prefix, struct rpc_result *res)
+{
+	Au__V1__SetVersionRequest req = AU__V1__SET_VERSION_REQUEST__INIT;
+	Au__V1__Selector          sel = AU__V1__SELECTOR__INIT;
+
+	req.agent = (char *)(uintptr_t)agent;
+	req.version = (char *)(uintptr_t)version;
+	req.action = (Au__V1__Action)action;
+	if (prefix != NULL) {
+		sel.prefix = (char *)(uintptr_t)prefix;
+		req.selector = &sel;
+	}
+	au__v1__admin_service__set_version(
+	    rpc_client_service(admin, ADMIN_SVC), &req, NULL, res);
+	return res->status;
+}
+
+static size_t
+count_rules(struct rpc_client *admin)
+{
+	Au__V1__ListRulesRequest req = AU__V1__LIST_RULES_REQUEST__INIT;
+	struct rpc_result        res = RPC_RESULT_INIT;
+	size_t                   n;
+
+	au__v1__admin_service__list_rules(
+	    rpc_client_service(admin, ADMIN_SVC), &req, NULL, &res);
+	assert_int_equal(res.status, AU_OK);
+	n = ((Au__V1__ListRulesReply *)res.reply)->n_rules;
+	rpc_result_fini(&res);
+	return n;
+}
+
+#define OP_ACCEPT AU__V1__HOST_ACTION_REQUEST__OP__ACCEPT
+#define OP_REJECT AU__V1__HOST_ACTION_REQUEST__OP__REJECT
+#define OP_REMOVE AU__V1__HOST_ACTION_REQUEST__OP__REMOVE
+#define OP_ADD AU__V1__HOST_ACTION_REQUEST__OP__ADD
+
+static void
+test_enrollment(void **state)
+{
+	struct env        *e = *state;
+	uint8_t            pk1[32], sk1[64], pk2[32], sk2[64];
+	struct rpc_client *h1, *h2, *admin;
+	int                st = 0;
+
+	sig_keypair(pk1, sk1);
+	sig_keypair(pk2, sk2);
+	h1 = client(e, sk1, "host");
+	h2 = client(e, sk2, "host");
+	admin = client(e, e->admin_sk, "admin");
+	/* Unknown key: pending, bound to that key. */
+	assert_int_equal(hb_simple(h1, "web-1", &st), AU_OK);
+	assert_int_equal(st, AU__V1__HOST_STATE__PENDING);
+	assert_int_equal(hb_simple(h1, "web-1", &st), AU_OK);
+	assert_int_equal(st, AU__V1__HOST_STATE__PENDING);
+	/* Another key for the known name; the same key for another name. */
+	assert_int_equal(hb_simple(h2, "web-1", &st), AU_PERMISSION_DENIED);
+	assert_int_equal(hb_simple(h1, "web-9", &st), AU_PERMISSION_DENIED);
+	/* A host key may not call the admin service. */
+	assert_int_equal(
+	    host_action(h1, OP_ACCEPT, "web-1", NULL), AU_PERMISSION_DENIED);
+	assert_int_equal(host_action(admin, OP_ACCEPT, "web-1", NULL), AU_OK);
+	assert_int_equal(hb_simple(h1, "web-1", &st), AU_OK);
+	assert_int_equal(st, AU__V1__HOST_STATE__ACCEPTED);
+	assert_int_equal(hb_simple(h2, "web-1", &st), AU_PERMISSION_DENIED);
+	assert_int_equal(host_action(admin, OP_REJECT, "web-1", NULL), AU_OK);
+	assert_int_equal(hb_simple(h1, "web-1", &st), AU_PERMISSION_DENIED);
+	assert_int_equal(host_action(admin, OP_REMOVE, "web-1", NULL), AU_OK);
+	assert_int_equal(
+	    host_action(admin, OP_REMOVE, "web-1", NULL), AU_NOT_FOUND);
+	/* Preauthorized: accepted at the first heartbeat. */
+	assert_int_equal(host_action(admin, OP_ADD, "web-2", pk2), AU_OK);
+	assert_int_equal(
+	    host_action(admin, OP_ADD, "web-3", pk2), AU_ALREADY_EXISTS);
+	assert_int_equal(hb_simple(h2, "web-2", &st), AU_OK);
+	assert_int_equal(st, AU__V1__HOST_STATE__ACCEPTED);
+	rpc_client_free(h1);
+	rpc_client_free(h2);
+	rpc_client_free(admin);
+}
+
+static void
+test_rules_desired(void **state)
+{
+	struct env             *e = *state;
+	uint8_t                 pk[32], sk[64];
+	struct rpc_client      *h, *admin;
+	struct rpc_result       res = RPC_RESULT_INIT;
+	Au__V1__HeartbeatReply *rep = NULL;
+	int                     st = 0;
+
+	sig_keypair(pk, sk);
+	h = client(e, sk, "host");
+	admin = client(e, e->admin_sk, "admin");
+	assert_int_equal(host_action(admin, OP_ADD, "db-1", pk), AU_OK);
+	/* START needs an uploaded package. */
+	assert_int_equal(set_version(admin, "nodex", "1.4.2",
+	                     AU__V1__ACTION__START, NULL, &res),
+	    AU_FAILED_PRECONDITION);
+	assert_non_null(strstr(res.err.msg, "no package nodex 1.4.2 uploaded"));
+	rpc_result_fini(&res);
+	assert_int_equal(set_version(admin, "nodex", "1.0.0",
+	                     AU__V1__ACTION__STOP, NULL, &res),
+	    AU_OK);
+	rpc_result_fini(&res);
+	assert_int_equal(set_version(admin, "nodex", "1.1.0",
+	                     AU__V1__ACTION__STOP, "db-", &res),
+	    AU_OK);
+	rpc_result_fini(&res);
+	assert_int_equal(count_rules(admin), 2);
+	assert_int_equal(
+	    heartbeat(h, "db-1", "1.0.0", "started", &st, &rep, &res), AU_OK);
+	assert_int_equal(st, AU__V1__HOST_STATE__ACCEPTED);
+	assert_int_equal(rep->n_agents, 1);
+	assert_string_equal(rep->agents[0]->name, "nodex");
+	assert_string_equal(rep->agents[0]->version, "1.1.0");
+	assert_int_equal(rep->agents[0]->action, AU__V1__ACTION__STOP);
+	assert_int_equal(rep->agents[0]->has_size, 0);
+	assert_int_equal(rep->interval_s, 1);
+	rpc_result_fini(&res);
+	rpc_client_free(h);
+	rpc_client_free(admin);
+}
+
+static enum au_status
+report(struct rpc_client *c, const char *host, const char *id, int outcome,
+    int *dup)
+{
+	Au__V1__ReportRequest req = AU__V1__REPORT_REQUEST__INIT;
+	struct rpc_result     res = RPC_RESULT_INIT;
+	enum au_status        st;
+
+	req.hostname = (char *)(uintptr_t)host;
+	req.report_id = (char *)(uintptr_t)id;
+	req.agent = "nodex";
+	req.version = "1.2.0";
+	req.from_version = "1.0.0";
+	req.outcome = (Au__V1__Outcome)outcome;
+	req.step = "start";
+	req.has_exit_code = 1;
+	req.exit_code = 1;
+	req.output_tail = "port 8080 in use\nsecond line\n";
+	au__v1__host_service__report(
+	    rpc_client_service(c, HOST_SVC), &req, NULL, &res);
+	st = res.status;
+	if (st == AU_OK)
+		*dup = ((Au__V1__ReportReply *)res.reply)->duplicate;
+	rpc_result_fini(&res);
+	return st;
+}
+
+static void
+test_report_once_and_failed(void **state)
+{
+	struct env              *e = *state;
+	uint8_t                  pk[32], sk[64], pk2[32], sk2[64];
+	struct rpc_client       *h, *h2, *admin;
+	Au__V1__ListHostsRequest req = AU__V1__LIST_HOSTS_REQUEST__INIT;
+	Au__V1__ListHostsReply  *rep;
+	struct rpc_result        res = RPC_RESULT_INIT;
+	int                      st = 0, dup = -1;
+
+	sig_keypair(pk, sk);
+	sig_keypair(pk2, sk2);
+	h = client(e, sk, "host");
+	h2 = client(e, sk2, "host");
+	admin = client(e, e->admin_sk, "admin");
+	assert_int_equal(host_action(admin, OP_ADD, "app-1", pk), AU_OK);
+	assert_int_equal(host_action(admin, OP_ADD, "app-2", pk2), AU_OK);
+	assert_int_equal(hb_simple(h, "app-1", &st), AU_OK);
+	assert_int_equal(hb_simple(h2, "app-2", &st), AU_OK);
+	assert_int_equal(report(h, "app-1", "r-1",
+	                     AU__V1__OUTCOME__OUTCOME_ROLLED_BACK, &dup),
+	    AU_OK);
+	assert_int_equal(dup, 0);
+	assert_int_equal(report(h, "app-1", "r-1",
+	                     AU__V1__OUTCOME__OUTCOME_ROLLED_BACK, &dup),
+	    AU_OK);
+	assert_int_equal(dup, 1);
+	/* A host may not report for another. */
+	assert_int_equal(
+	    report(h2, "app-1", "r-2", AU__V1__OUTCOME__OUTCOME_OK, &dup),
+	    AU_PERMISSION_DENIED);
+	req.has_failed = 1;
+	req.failed = 1;
+	req.prefix = "app-";
+	au__v1__admin_service__list_hosts(
+	    rpc_client_service(admin, ADMIN_SVC), &req, NULL, &res);
+	assert_int_equal(res.status, AU_OK);
+	rep = (Au__V1__ListHostsReply *)res.reply;
+	assert_int_equal(rep->n_hosts, 1);
+	assert_string_equal(rep->hosts[0]->hostname, "app-1");
+	assert_true(rep->hosts[0]->failed);
+	assert_string_equal(rep->hosts[0]->agents[0]->last_failure,
+	    "rolled back 1.2.0 at start: exit 1: port 8080 in use");
+	rpc_result_fini(&res);
+	rpc_client_free(h);
+	rpc_client_free(h2);
+	rpc_client_free(admin);
+}
+
+static void
+test_status_and_audit(void **state)
+{
+	struct env           *e = *state;
+	uint8_t               pk[32], sk[64];
+	struct rpc_client    *h, *admin;
+	Au__V1__StatusRequest sreq = AU__V1__STATUS_REQUEST__INIT;
+	Au__V1__AuditRequest  areq = AU__V1__AUDIT_REQUEST__INIT;
+	Au__V1__StatusReply  *srep;
+	Au__V1__AuditReply   *arep;
+	struct rpc_result     res = RPC_RESULT_INIT;
+	int                   st = 0;
+
+	sig_keypair(pk, sk);
+	h = client(e, sk, "host");
+	admin = client(e, e->admin_sk, "admin");
+	assert_int_equal(host_action(admin, OP_ADD, "st-1", pk), AU_OK);
+	assert_int_equal(set_version(admin, "nodex", "1.0.0",
+	                     AU__V1__ACTION__STOP, NULL, &res),
+	    AU_OK);
+	rpc_result_fini(&res);
+	assert_int_equal(hb_simple(h, "st-1", &st), AU_OK);
+	sreq.agent = "nodex";
+	au__v1__admin_service__status(
+	    rpc_client_service(admin, ADMIN_SVC), &sreq, NULL, &res);
+	assert_int_equal(res.status, AU_OK);
+	srep = (Au__V1__StatusReply *)res.reply;
+	assert_int_equal(srep->n_agents, 1);
+	assert_string_equal(srep->agents[0]->default_version, "1.0.0");
+	assert_int_equal(srep->agents[0]->hosts_total, 1);
+	assert_int_equal(srep->agents[0]->hosts_converged, 0);
+	assert_int_equal(srep->agents[0]->n_counts, 1);
+	assert_string_equal(srep->agents[0]->counts[0]->status, "started");
+	rpc_result_fini(&res);
+	au__v1__admin_service__audit(
+	    rpc_client_service(admin, ADMIN_SVC), &areq, NULL, &res);
+	assert_int_equal(res.status, AU_OK);
+	arep = (Au__V1__AuditReply *)res.reply;
+	assert_int_equal(arep->n_entries, 2);
+	assert_string_equal(arep->entries[0]->who, "alice");
+	assert_string_equal(arep->entries[0]->action, "add");
+	assert_string_equal(arep->entries[1]->action, "set-version");
+	assert_string_equal(
+	    arep->entries[1]->detail, "nodex 1.0.0 stop default");
+	rpc_result_fini(&res);
+	rpc_client_free(h);
+	rpc_client_free(admin);
+}
+
+/* SIGKILL right after a set-version reply: the rule survives. */
+static void
+test_sigkill_durable(void **state)
+{
+	struct env        *e = *state;
+	struct rpc_client *admin = client(e, e->admin_sk, "admin");
+	struct rpc_result  res = RPC_RESULT_INIT;
+
+	assert_int_equal(set_version(admin, "logd", "2.0.0",
+	                     AU__V1__ACTION__STOP, "web-", &res),
+	    AU_OK);
+	rpc_result_fini(&res);
+	stop_meta(e, SIGKILL);
+	rpc_client_free(admin);
+	start_meta(e);
+	admin = client(e, e->admin_sk, "admin");
+	assert_int_equal(count_rules(admin), 1);
+	rpc_client_free(admin);
+}
+
+/* SIGHUP with a broken config: meta keeps serving with the old one. */
+static void
+test_sighup_broken(void **state)
+{
+	struct env        *e = *state;
+	struct rpc_client *admin;
+	FILE              *fp;
+	int                i;
+
+	fp = fopen(e->conf, "a");
+	assert_non_null(fp);
+	fputs("[bogus]\nnot a key line\n", fp);
+	fclose(fp);
+	kill(e->pid, SIGHUP);
+	sleep_ms(200);
+	assert_int_equal(waitpid(e->pid, &i, WNOHANG), 0);
+	admin = client(e, e->admin_sk, "admin");
+	assert_int_equal(count_rules(admin), 0);
+	rpc_client_free(admin);
+	write_conf(e, "auto_accept = yes\n");
+	kill(e->pid, SIGHUP);
+	sleep_ms(200);
+	admin = client(e, e->admin_sk, "admin");
+	assert_int_equal(count_rules(admin), 0);
+	rpc_client_free(admin);
+}
+
+static void
+test_auto_accept_after_reload(void **state)
+{
+	struct env        *e = *state;
+	uint8_t            pk[32], sk[64];
+	struct rpc_client *h;
+	int                st = 0;
+
+	write_conf(e, "auto_accept = yes\n");
+	kill(e->pid, SIGHUP);
+	sleep_ms(300);
+	sig_keypair(pk, sk);
+	h = client(e, sk, "host");
+	assert_int_equal(hb_simple(h, "auto-1", &st), AU_OK);
+	assert_int_equal(st, AU__V1__HOST_STATE__ACCEPTED);
+	rpc_client_free(h);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_enrollment, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_rules_desired, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_report_once_and_failed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_status_and_audit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_sigkill_durable, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_sighup_broken, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_auto_accept_after_reload, setup, teardown),
+	};
+
+	if (getenv("AU_BIN") == NULL || getenv("AU_SRC") == NULL) {
+		fprintf(stderr, "meta_test: AU_BIN and AU_SRC must be set\n");
+		return 1;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

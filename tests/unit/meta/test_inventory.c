@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_inventory: the in-memory fleet over a real store in a temporary
+ * directory: enrollment and key binding, desired agents from rules, failed
+ * and stale hosts (time passed in), listings with filters and paging,
+ * reports once, and everything back after a reload from the store.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "au_test.h"
+#include "inventory.h"
+#include "rollout.h"
+#include "store.h"
+
+#define T0 1000000000ULL
+
+struct fixture {
+	char          dir[64];
+	struct store *st;
+	struct inv   *inv;
+};
+
+static const struct inv_policy manual = {0, 180, 120};
+static const struct inv_policy autoacc = {1, 180, 120};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_inventory.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(store_open(f->dir, &f->st, NULL), AU_OK);
+	assert_int_equal(inv_new(f->st, &f->inv, NULL), AU_OK);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char            cmd[128];
+
+	inv_free(f->inv);
+	store_close(f->st);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static void
+reload(struct fixture *f)
+{
+	inv_free(f->inv);
+	store_close(f->st);
+	assert_int_equal(store_open(f->dir, &f->st, NULL), AU_OK);
+	assert_int_equal(inv_new(f->st, &f->inv, NULL), AU_OK);
+}
+
+static void
+key(uint8_t pk[SIG_PUBKEY_BYTES], int n)
+{
+	memset(pk, n, SIG_PUBKEY_BYTES);
+}
+
+/* A heartbeat reporting nodex at version/status. */
+static enum au_status
+hb(struct fixture *f, int k, const char *host, const char *version,
+    const char *status, const struct inv_policy *pol, uint64_t now, int *state,
+    struct inv_desired *d, size_t *nd)
+{
+	struct store_agent a = {"nodex", version, status, NULL};
+	uint8_t            pk[SIG_PUBKEY_BYTES];
+
+	key(pk, k);
+	return inv_heartbeat(
+	    f->inv, pk, host, "0.1.0", &a, 1, pol, now, state, d, nd, NULL);
+}
+
+static void
+rule(struct fixture *f, int kind, const char *match, uint32_t pct,
+    const char *version, int action)
+{
+	struct store_rule r = {
+	    "nodex", kind, match, pct, version, action, 1, "test"};
+
+	assert_int_equal(inv_rule_set(f->inv, &r, NULL), AU_OK);
+}
+
+static void
+test_enrollment(void **state)
+{
+	struct fixture    *f = *state;
+	struct inv_desired d[INV_MAX_AGENTS];
+	size_t             nd = 9;
+	int                st = 0;
+
+	assert_int_equal(
+	    hb(f, 1, "web-1", "1.0", "started", &manual, T0, &st, d, &nd),
+	    AU_OK);
+	assert_int_equal(st, STORE_HOST_PENDING);
+	assert_int_equal(nd, 0);
+	/* Another key for the name; this key for another name. */
+	assert_int_equal(
+	    hb(f, 2, "web-1", "1.0", "started", &manual, T0, &st, d, &nd),
+	    AU_PERMISSION_DENIED);
+	assert_int_equal(
+	    hb(f, 1, "web-2", "1.0", "started", &autoacc, T0, &st, d, &nd),
+	    AU_PERMISSION_DENIED);
+	assert_int_equal(
+	    inv_host_set_state(f->inv, "web-1", STORE_HOST_ACCEPTED, NULL),
+	    AU_OK);
+	assert_int_equal(
+	    hb(f, 1, "web-1", "1.0", "started", &manual, T0, &st, d, &nd),
+	    AU_OK);
+	assert_int_equal(st, STORE_HOST_ACCEPTED);
+	assert_int_equal(
+	    inv_host_set_state(f->inv, "web-1", STORE_HOST_REJECTED, NULL),
+	    AU_OK);
+	assert_int_equal(
+	    hb(f, 1, "web-1", "1.0", "started", &manual, T0, &st, d, &nd),
+	    AU_PERMISSION_DENIED);
+	assert_int_equal(
+	    inv_host_set_state(f->inv, "nope", STORE_HOST_ACCEPTED, NULL),
+	    AU_NOT_FOUND);
+	/* The rejection survives a restart. */
+	reload(f);
+	assert_int_equal(
+	    hb(f, 1, "web-1", "1.0", "started", &manual, T0, &st, d, &nd),
+	    AU_PERMISSION_DENIED);
+	assert_int_equal(inv_host_remove(f->inv, "web-1", NULL), AU_OK);
+	assert_int_equal(inv_host_remove(f->inv, "web-1", NULL), AU_NOT_FOUND);
+	assert_int_equal(inv_count(f->inv), 0);
+}
+
+static void
+test_bad_input(void **state)
+{
+	struct fixture    *f = *state;
+	struct inv_desired d[INV_MAX_AGENTS];
+	struct store_agent a[INV_MAX_AGENTS + 1];
+	uint8_t            pk[SIG_PUBKEY_BYTES];
+	size_t             nd, i;
+	int                st;
+
+	assert_int_equal(
+	    hb(f, 1, "bad host", "1.0", "started", &autoacc, T0, &st, d, &nd),
+	    AU_INVALID_ARGUMENT);
+	assert_int_equal(
+	    hb(f, 1, "", "1.0", "started", &autoacc, T0, &st, d, &nd),
+	    AU_INVALID_ARGUMENT);
+	for (i = 0; i <= INV_MAX_AGENTS; i++)
+		a[i] = (struct store_agent){"nodex", NULL, NULL, NULL};
+	key(pk, 1);
+	assert_int_equal(
+	    inv_heartbeat(f->inv, pk, "web-1", NULL, a, INV_MAX_AGENTS + 1,
+	        &autoacc, T0, &st, d, &nd, NULL),
+	    AU_INVALID_ARGUMENT);
+	/* The same agent twice. */
+	assert_int_equal(inv_heartbeat(f->inv, pk, "web-1", NULL, a, 2,
+	                     &autoacc, T0, &st, d, &nd, NULL),
+	    AU_INVALID_ARGUMENT);
+	assert_int_equal(inv_count(f->inv), 0);
+}
+
+static void
+test_desired(void **state)
+{
+	struct fixture    *f = *state;
+	struct inv_desired d[INV_MAX_AGENTS];
+	size_t             nd = 0;
+	int                st, removed = 0;
+
+	rule(f, ROLLOUT_DEFAULT, "", 0, "1.0", ROLLOUT_START);
+	rule(f, ROLLOUT_PREFIX, "web-", 0, "1.1", ROLLOUT_START);
+	rule(f, ROLLOUT_HOST, "web-7", 0, "0.9", ROLLOUT_STOP);
+	assert_int_equal(
+	    hb(f, 1, "web-1", "1.0", "started", &autoacc, T0, &st, d, &nd),
+	    AU_OK);
+	assert_int_equal(nd, 1);
+	assert_string_equal(d[0].version, "1.1");
+	assert_int_equal(
+	    hb(f, 2, "web-7", "1.0", "started", &autoacc, T0, &st, d, &nd),
+	    AU_OK);
+	assert_string_equal(d[0].version, "0.9");
+	assert_int_equal(d[0].action, ROLLOUT_STOP);
+	assert_int_equal(
+	    hb(f, 3, "db-1", "1.0", "started", &autoacc, T0, &st, d, &nd),
+	    AU_OK);
+	assert_string_equal(d[0].version, "1.0");
+	assert_int_equal(inv_rule_unset(f->inv, "nodex", ROLLOUT_DEFAULT, "",
+	                     &removed, NULL),
+	    AU_OK);
+	assert_int_equal(removed, 1);
+	assert_int_equal(
+	    hb(f, 3, "db-1", "1.0", "started", &autoacc, T0, &st, d, &nd),
+	    AU_OK);
+	assert_int_equal(nd, 0);
+	reload(f);
+	assert_int_equal(
+	    hb(f, 1, "web-1", "1.0", "started", &autoacc, T0, &st, d, &nd),
+	    AU_OK);
+	assert_string_equal(d[0].version, "1.1");
+}
+
+struct listing {
+	int  n;
+	char names[8][32];
+	int  failed[8];
+	int  stale[8];
+	char failure[8][128];
+};
+
+static int
+on_host(void *arg, const struct inv_host_view *h)
+{
+	struct listing *l = arg;
+	size_t          i;
+
+	snprintf(l->names[l->n], sizeof(l->names[0]), "%s", h->hostname);
+	l->failed[l->n] = h->failed;
+	l->stale[l->n] = h->stale;
+	for (i = 0; i < h->nagents; i++)
+		if (h->agents[i].last_failure != NULL)
+			snprintf(l->failure[l->n], sizeof(l->failure[0]), "%s",
+			    h->agents[i].last_failure);
+	l->n++;
+	return 0;
+}
+
+static struct listing
+list(struct fixture *f, const struct inv_filter *flt, uint64_t now, int *more)
+{
+	struct listing l;
+
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(
+	    inv_hosts_each(f->inv, flt, &manual, now, on_host, &l, more),
+	    AU_OK);
+	return l;
+}
+
+static void
+test_failed_and_stale(void **state)
+{
+	struct fixture     *f = *state;
+	struct inv_desired  d[INV_MAX_AGENTS];
+	struct inv_filter   flt;
+	struct store_report r;
+	struct listing      l;
+	size_t              nd;
+	int                 st, more = 0, dup = -1;
+
+	rule(f, ROLLOUT_DEFAULT, "", 0, "1.2", ROLLOUT_START);
+	hb(f, 1, "c-3", "1.2", "started", &autoacc, T0, &st, d, &nd);
+	hb(f, 2, "a-1", "1.1", "started", &autoacc, T0, &st, d, &nd);
+	hb(f, 3, "b-2", "1.2", "started", &autoacc, T0 - 200000, &st, d, &nd);
+	memset(&flt, 0, sizeof(flt));
+	/* Sorted by name; a-1 differs, but within the grace period. */
+	l = list(f, &flt, T0 + 1000, &more);
+	assert_int_equal(l.n, 3);
+	assert_string_equal(l.names[0], "a-1");
+	assert_string_equal(l.names[2], "c-3");
+	assert_int_equal(l.failed[0], 0);
+	assert_int_equal(l.stale[1], 1);
+	flt.failed = 1;
+	assert_int_equal(list(f, &flt, T0 + 1000, &more).n, 0);
+	/* Past the grace period (120 s) a-1 is failed. */
+	l = list(f, &flt, T0 + 121000, &more);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.names[0], "a-1");
+	/* A rolled-back report makes c-3 failed at once. */
+	memset(&r, 0, sizeof(r));
+	r.hostname = "c-3";
+	r.report_id = "r1";
+	r.agent = "nodex";
+	r.version = "1.3";
+	r.outcome = 3;
+	r.step = "start";
+	r.has_exit_code = 1;
+	r.exit_code = 1;
+	r.output_tail = "\nport in use\nmore\n";
+	r.received_ms = T0;
+	assert_int_equal(inv_report(f->inv, &r, &dup, NULL), AU_OK);
+	assert_int_equal(dup, 0);
+	assert_int_equal(inv_report(f->inv, &r, &dup, NULL), AU_OK);
+	assert_int_equal(dup, 1);
+	rule(f, ROLLOUT_DEFAULT, "", 0, "1.3", ROLLOUT_START);
+	l = list(f, &flt, T0 + 1000, &more);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.names[0], "c-3");
+	assert_string_equal(
+	    l.failure[0], "rolled back 1.3 at start: exit 1: port in use");
+	/* Kept across a restart. */
+	reload(f);
+	l = list(f, &flt, T0 + 1000, &more);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.names[0], "c-3");
+	memset(&flt, 0, sizeof(flt));
+	flt.stale = 1;
+	l = list(f, &flt, T0 + 1000, &more);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.names[0], "b-2");
+}
+
+static void
+test_paging_and_filters(void **state)
+{
+	struct fixture    *f = *state;
+	struct inv_desired d[INV_MAX_AGENTS];
+	struct inv_filter  flt;
+	struct listing     l;
+	char               name[16];
+	size_t             nd;
+	int                st, i, more = 0;
+
+	for (i = 0; i < 5; i++) {
+		snprintf(name, sizeof(name), "h-%d", 4 - i);
+		hb(f, 10 + i, name, "1.0", "started",
+		    i < 4 ? &autoacc : &manual, T0, &st, d, &nd);
+	}
+	memset(&flt, 0, sizeof(flt));
+	flt.limit = 2;
+	l = list(f, &flt, T0, &more);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(more, 1);
+	assert_string_equal(l.names[1], "h-1");
+	flt.after = "h-1";
+	l = list(f, &flt, T0, &more);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.names[0], "h-2");
+	flt.after = "h-3";
+	l = list(f, &flt, T0, &more);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(more, 0);
+	memset(&flt, 0, sizeof(flt));
+	flt.pending = 1;
+	l = list(f, &flt, T0, &more);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.names[0], "h-0");
+	memset(&flt, 0, sizeof(flt));
+	flt.prefix = "h-3";
+	assert_int_equal(list(f, &flt, T0, &more).n, 1);
+	flt.prefix = NULL;
+	flt.agent = "nodex";
+	assert_int_equal(list(f, &flt, T0, &more).n, 4); /* pending: none */
+	flt.agent = "other";
+	assert_int_equal(list(f, &flt, T0, &more).n, 0);
+	assert_int_equal(inv_count_running(f->inv, "nodex", "1.0"), 4);
+}
+
+static void
+test_add(void **state)
+{
+	struct fixture    *f = *state;
+	struct inv_desired d[INV_MAX_AGENTS];
+	uint8_t            pk[SIG_PUBKEY_BYTES];
+	size_t             nd;
+	int                st;
+
+	key(pk, 7);
+	assert_int_equal(inv_host_add(f->inv, "pre-1", pk, T0, NULL), AU_OK);
+	assert_int_equal(inv_host_add(f->inv, "pre-1", pk, T0, NULL), AU_OK);
+	assert_int_equal(
+	    inv_host_add(f->inv, "pre-2", pk, T0, NULL), AU_ALREADY_EXISTS);
+	key(pk, 8);
+	assert_int_equal(
+	    inv_host_add(f->inv, "pre-1", pk, T0, NULL), AU_ALREADY_EXISTS);
+	assert_int_equal(
+	    hb(f, 7, "pre-1", "1.0", "started", &manual, T0, &st, d, &nd),
+	    AU_OK);
+	assert_int_equal(st, STORE_HOST_ACCEPTED);
+	key(pk, 7);
+	assert_int_equal(inv_host_check(f->inv, pk, "pre-1", NULL), AU_OK);
+	assert_int_equal(inv_host_check(f->inv, pk, NULL, NULL), AU_OK);
+	assert_int_equal(
+	    inv_host_check(f->inv, pk, "pre-2", NULL), AU_PERMISSION_DENIED);
+	key(pk, 9);
+	assert_int_equal(
+	    inv_host_check(f->inv, pk, NULL, NULL), AU_PERMISSION_DENIED);
+}
+
+static int
+on_status(void *arg, const struct inv_host_view *h)
+{
+	snprintf(arg, 64, "%s %s", h->agents[0].version, h->agents[0].status);
+	return 0;
+}
+
+/* Free-form status text is kept (not interned) and survives a restart. */
+static void
+test_status_text(void **state)
+{
+	struct fixture    *f = *state;
+	struct inv_desired d[INV_MAX_AGENTS];
+	struct inv_filter  flt;
+	char               got[64] = "";
+	size_t             nd;
+	int                st, more;
+
+	assert_int_equal(hb(f, 1, "s-1", "1.0", "crashed: exit 3", &autoacc, T0,
+	                     &st, d, &nd),
+	    AU_OK);
+	memset(&flt, 0, sizeof(flt));
+	assert_int_equal(
+	    inv_hosts_each(f->inv, &flt, &manual, T0, on_status, got, &more),
+	    AU_OK);
+	assert_string_equal(got, "1.0 crashed: exit 3");
+	assert_int_equal(inv_count_running(f->inv, "nodex", "1.0"), 0);
+	assert_int_equal(store_flush(f->st, NULL), AU_OK);
+	reload(f);
+	assert_int_equal(
+	    inv_hosts_each(f->inv, &flt, &manual, T0, on_status, got, &more),
+	    AU_OK);
+	assert_string_equal(got, "1.0 crashed: exit 3");
+	assert_int_equal(
+	    hb(f, 1, "s-1", "1.0", "started", &autoacc, T0, &st, d, &nd),
+	    AU_OK);
+	assert_int_equal(inv_count_running(f->inv, "nodex", "1.0"), 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_enrollment, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_desired, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_failed_and_stale, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_paging_and_filters, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_add, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_status_text, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

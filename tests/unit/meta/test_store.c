@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_store: meta's SQLite store in a temporary directory: hosts, batched
+ * heartbeat state, rules, reports once per id, the audit log, and that
+ * everything is there after closing and opening again.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "au_test.h"
+#include "store.h"
+
+struct fixture {
+	char          dir[64];
+	struct store *s;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_store.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(store_open(f->dir, &f->s, NULL), AU_OK);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char            cmd[128];
+
+	store_close(f->s);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static void
+reopen(struct fixture *f)
+{
+	store_close(f->s);
+	f->s = NULL;
+	assert_int_equal(store_open(f->dir, &f->s, NULL), AU_OK);
+}
+
+struct seen_hosts {
+	int      n;
+	char     name[4][32];
+	int      state[4];
+	uint64_t last_seen[4];
+	int      nagents;
+	char     agent[4][64];
+};
+
+static int
+on_host(void *arg, const struct store_host *h)
+{
+	struct seen_hosts *s = arg;
+
+	snprintf(s->name[s->n], sizeof(s->name[0]), "%s", h->hostname);
+	s->state[s->n] = h->state;
+	s->last_seen[s->n] = h->last_seen_ms;
+	s->n++;
+	return 0;
+}
+
+static int
+on_agent(void *arg, const char *host, const struct store_agent *a)
+{
+	struct seen_hosts *s = arg;
+
+	snprintf(s->agent[s->nagents++], sizeof(s->agent[0]), "%s/%s/%s/%s",
+	    host, a->name, a->version != NULL ? a->version : "-",
+	    a->status != NULL ? a->status : "-");
+	return 0;
+}
+
+static void
+put_host(struct store *st, const char *name, uint8_t key, int state)
+{
+	struct store_host h;
+
+	memset(&h, 0, sizeof(h));
+	h.hostname = name;
+	memset(h.pubkey, key, sizeof(h.pubkey));
+	h.state = state;
+	h.created_ms = 1000;
+	assert_int_equal(store_host_put(st, &h, NULL), AU_OK);
+}
+
+static void
+test_hosts(void **state)
+{
+	struct fixture   *f = *state;
+	struct seen_hosts s;
+
+	put_host(f->s, "web-2", 2, STORE_HOST_PENDING);
+	put_host(f->s, "web-1", 1, STORE_HOST_PENDING);
+	put_host(f->s, "web-2", 2, STORE_HOST_ACCEPTED); /* an update */
+	reopen(f);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(
+	    store_hosts_load(f->s, on_host, on_agent, &s, NULL), AU_OK);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.name[0], "web-1");
+	assert_int_equal(s.state[1], STORE_HOST_ACCEPTED);
+	assert_int_equal(store_host_delete(f->s, "web-1", NULL), AU_OK);
+	assert_int_equal(store_host_delete(f->s, "web-1", NULL), AU_NOT_FOUND);
+}
+
+static void
+test_seen_batched(void **state)
+{
+	struct fixture    *f = *state;
+	struct seen_hosts  s;
+	struct store_agent a[2] = {{"nodex", "1.4.2", "started", NULL},
+	    {"logd", NULL, "stopped", "boom"}};
+
+	put_host(f->s, "web-1", 1, STORE_HOST_ACCEPTED);
+	assert_int_equal(
+	    store_seen_queue(f->s, "web-1", 5000, "0.1.0", a, 2, 1), AU_OK);
+	assert_int_equal(
+	    store_seen_queue(f->s, "web-1", 6000, "0.1.0", a, 2, 0), AU_OK);
+	assert_int_equal(store_flush(f->s, NULL), AU_OK);
+	reopen(f);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(
+	    store_hosts_load(f->s, on_host, on_agent, &s, NULL), AU_OK);
+	assert_int_equal(s.last_seen[0], 6000);
+	assert_int_equal(s.nagents, 2);
+	assert_string_equal(s.agent[0], "web-1/logd/-/stopped");
+	assert_string_equal(s.agent[1], "web-1/nodex/1.4.2/started");
+}
+
+/* Queued state is written on close, without an explicit flush. */
+static void
+test_seen_flushed_on_close(void **state)
+{
+	struct fixture   *f = *state;
+	struct seen_hosts s;
+
+	put_host(f->s, "web-1", 1, STORE_HOST_ACCEPTED);
+	assert_int_equal(
+	    store_seen_queue(f->s, "web-1", 7000, NULL, NULL, 0, 0), AU_OK);
+	reopen(f);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(
+	    store_hosts_load(f->s, on_host, NULL, &s, NULL), AU_OK);
+	assert_int_equal(s.last_seen[0], 7000);
+}
+
+struct rules_seen {
+	int  n;
+	char text[8][96];
+};
+
+static int
+on_rule(void *arg, const struct store_rule *r)
+{
+	struct rules_seen *s = arg;
+
+	snprintf(s->text[s->n++], sizeof(s->text[0]), "%s %d '%s' %u %s %d %s",
+	    r->agent, r->kind, r->match, r->percent, r->version, r->action,
+	    r->updated_by);
+	return 0;
+}
+
+static void
+test_rules(void **state)
+{
+	struct fixture   *f = *state;
+	struct rules_seen s;
+	struct store_rule r = {"nodex", 0, "", 0, "1.0", 1, 10, "alice"};
+	int               removed = 0;
+
+	assert_int_equal(store_rule_put(f->s, &r, NULL), AU_OK);
+	r.kind = 2;
+	r.match = "web-";
+	r.version = "1.1";
+	assert_int_equal(store_rule_put(f->s, &r, NULL), AU_OK);
+	r.version = "1.2"; /* replaces (nodex, prefix, web-) */
+	r.updated_by = "bob";
+	assert_int_equal(store_rule_put(f->s, &r, NULL), AU_OK);
+	reopen(f);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(store_rules_load(f->s, on_rule, &s, NULL), AU_OK);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.text[0], "nodex 0 '' 0 1.0 1 alice");
+	assert_string_equal(s.text[1], "nodex 2 'web-' 0 1.2 1 bob");
+	assert_int_equal(
+	    store_rule_delete(f->s, "nodex", 2, "web-", &removed, NULL), AU_OK);
+	assert_int_equal(removed, 1);
+	assert_int_equal(
+	    store_rule_delete(f->s, "nodex", 2, "web-", &removed, NULL), AU_OK);
+	assert_int_equal(removed, 0);
+}
+
+static int
+on_report(void *arg, const struct store_report *r)
+{
+	struct rules_seen *s = arg;
+
+	snprintf(s->text[s->n++], sizeof(s->text[0]), "%s %s %s %d %d",
+	    r->hostname, r->agent, r->report_id, r->outcome,
+	    r->has_exit_code ? r->exit_code : -99);
+	return 0;
+}
+
+static void
+test_reports_once(void **state)
+{
+	struct fixture     *f = *state;
+	struct store_report r;
+	struct rules_seen   s;
+	uint64_t            count = 0;
+	int                 dup = -1;
+
+	memset(&r, 0, sizeof(r));
+	r.hostname = "web-1";
+	r.report_id = "r-1";
+	r.agent = "nodex";
+	r.version = "1.2.0";
+	r.outcome = 3;
+	r.step = "start";
+	r.has_exit_code = 1;
+	r.exit_code = 1;
+	r.received_ms = 100;
+	assert_int_equal(store_report_add(f->s, &r, &dup, NULL), AU_OK);
+	assert_int_equal(dup, 0);
+	assert_int_equal(store_report_add(f->s, &r, &dup, NULL), AU_OK);
+	assert_int_equal(dup, 1);
+	r.report_id = "r-2";
+	r.outcome = 1;
+	r.has_exit_code = 0;
+	assert_int_equal(store_report_add(f->s, &r, &dup, NULL), AU_OK);
+	assert_int_equal(dup, 0);
+	assert_int_equal(
+	    store_report_count(f->s, "web-1", &count, NULL), AU_OK);
+	assert_int_equal(count, 2);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(
+	    store_reports_latest(f->s, on_report, &s, NULL), AU_OK);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.text[0], "web-1 nodex r-2 1 -99");
+}
+
+static int
+on_audit(void *arg, const struct store_audit *a)
+{
+	struct rules_seen *s = arg;
+
+	snprintf(s->text[s->n++], sizeof(s->text[0]), "%llu %s %s %s",
+	    (unsigned long long)a->time_ms, a->who, a->action,
+	    a->detail != NULL ? a->detail : "-");
+	return 0;
+}
+
+static void
+test_audit(void **state)
+{
+	struct fixture    *f = *state;
+	struct rules_seen  s;
+	struct store_audit a[3] = {{100, "alice", "set-version", "nodex 1.0"},
+	    {200, "bob", "accept", "web-1"}, {300, "alice", "unset", NULL}};
+	int                i;
+
+	for (i = 0; i < 3; i++)
+		assert_int_equal(store_audit_add(f->s, &a[i], NULL), AU_OK);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(
+	    store_audit_list(f->s, 150, 0, on_audit, &s, NULL), AU_OK);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.text[0], "200 bob accept web-1");
+	assert_string_equal(s.text[1], "300 alice unset -");
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(
+	    store_audit_list(f->s, 0, 1, on_audit, &s, NULL), AU_OK);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.text[0], "300 alice unset -");
+}
+
+static void
+test_open_bad_dir(void **state)
+{
+	struct store *s = NULL;
+
+	(void)state;
+	assert_int_equal(store_open("/proc/version/x", &s, NULL) != AU_OK, 1);
+	assert_null(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_hosts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_seen_batched, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_seen_flushed_on_close, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rules, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reports_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
+	    cmocka_unit_test(test_open_bad_dir),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * agentctl: fork/exec of control scripts with a timeout, a process group
+ * of their own and a bounded capture of their output.
+ *
+ * Output goes to an unlinked temporary file, not a pipe: `control start`
+ * typically leaves a daemon behind that inherited stdout, and with a pipe
+ * the updater would either wait for an end of file that never comes or,
+ * by closing its end, kill the daemon with SIGPIPE on its next write.  The
+ * script is done when it has exited; the tail is then read from the file.
+ */
+#include "agentctl.h"
+
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+
+#define AGENTCTL_DEFAULT_TIMEOUT_MS 30000
+#define AGENTCTL_POLL_MS 50
+
+static uint64_t now_ms(void);
+static int      open_capture(void);
+static void     read_tail(int fd, struct agentctl_result *res);
+static void     child_exec(const char *dir, const char *verb, int outfd)
+    __attribute__((noreturn));
+static int            wait_exit(pid_t pid, int status_flags, int *status);
+static int            exit_code_of(int status);
+static enum au_status supervise(
+    pid_t pid, uint32_t timeout_ms, struct agentctl_result *res);
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* An unlinked file for the script's output, or -1. */
+static int
+open_capture(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char        path[4096];
+	int         fd;
+
+	if (dir == NULL || dir[0] == '\0')
+		dir = "/tmp";
+	if ((fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) >= 0)
+		return fd;
+	snprintf(path, sizeof(path), "%s/agentctl.XXXXXX", dir);
+	if ((fd = mkostemp(path, O_CLOEXEC)) >= 0)
+		unlink(path);
+	return fd;
+}
+
+/* The last AGENTCTL_TAIL_BYTES the script wrote. */
+static void
+read_tail(int fd, struct agentctl_result *res)
+{
+	struct stat sb;
+	off_t       off = 0;
+	ssize_t     n;
+
+	if (fstat(fd, &sb) != 0)
+		return;
+	if (sb.st_size > AGENTCTL_TAIL_BYTES)
+		off = sb.st_size - AGENTCTL_TAIL_BYTES;
+	n = pread(fd, res->tail, AGENTCTL_TAIL_BYTES, off);
+	res->tail_len = n > 0 ? (size_t)n : 0;
+	res->tail[res->tail_len] = '\0';
+}
+
+static void
+child_exec(const char *dir, const char *verb, int outfd)
+{
+	int devnull;
+
+	setpgid(0, 0);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	if ((devnull = open("/dev/null", O_RDONLY)) < 0 ||
+	    dup2(devnull, 0) < 0 || dup2(outfd, 1) < 0 || dup2(outfd, 2) < 0)
+		_exit(126);
+	if (chdir(dir) != 0) {
+		dprintf(2, "control: chdir %s: %s\n", dir, strerror(errno));
+		_exit(126);
+	}
+	/* Nothing of the updater (lock file, sockets) leaks to agents. */
+	closefrom(3);
+	execl("./control", "control", verb, (char *)NULL);
+	dprintf(2, "control: exec %s/control: %s\n", dir, strerror(errno));
+	_exit(127);
+}
+
+static int
+wait_exit(pid_t pid, int status_flags, int *status)
+{
+	pid_t r;
+
+	do
+		r = waitpid(pid, status, status_flags);
+	while (r < 0 && errno == EINTR);
+	return r == pid;
+}
+
+static int
+exit_code_of(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return -1;
+}
+
+/* Wait until the child exits or the deadline passes, polling with a
+ * short, growing sleep so quick scripts return quickly. */
+static enum au_status
+supervise(pid_t pid, uint32_t timeout_ms, struct agentctl_result *res)
+{
+	uint64_t deadline = now_ms() + timeout_ms;
+	int      status = 0, nap = 2;
+
+	for (;;) {
+		if (wait_exit(pid, WNOHANG, &status)) {
+			res->exit_code = exit_code_of(status);
+			return AU_OK;
+		}
+		if (now_ms() >= deadline)
+			break;
+		poll(NULL, 0, nap);
+		if (nap < AGENTCTL_POLL_MS)
+			nap *= 2;
+	}
+	/* Kill the whole group: the script and whatever it started. */
+	kill(-pid, SIGKILL);
+	wait_exit(pid, 0, &status);
+	res->exit_code = exit_code_of(status);
+	res->timed_out = 1;
+	return AU_DEADLINE_EXCEEDED;
+}
+
+enum au_status
+agentctl_run(const char *dir, const char *verb, uint32_t timeout_ms,
+    struct agentctl_result *res, struct au_err *err)
+{
+	char           path[4096];
+	int            fd;
+	pid_t          pid;
+	enum au_status st;
+
+	memset(res, 0, sizeof(*res));
+	res->exit_code = -1;
+	if (timeout_ms == 0)
+		timeout_ms = AGENTCTL_DEFAULT_TIMEOUT_MS;
+	if ((st = fsutil_join(path, sizeof(path), dir, "control", err)) !=
+	    AU_OK)
+		return st;
+	if (access(path, X_OK) != 0)
+		return au_err_set(
+		    err, AU_NOT_FOUND, "%s: %s", path, strerror(errno));
+	if ((fd = open_capture()) < 0)
+		return au_err_set(
+		    err, AU_INTERNAL, "output file: %s", strerror(errno));
+	if ((pid = fork()) < 0) {
+		close(fd);
+		return au_err_set(
+		    err, AU_INTERNAL, "fork: %s", strerror(errno));
+	}
+	if (pid == 0)
+		child_exec(dir, verb, fd);
+	/* Both sides set the group so neither order of events races. */
+	setpgid(pid, pid);
+	st = supervise(pid, timeout_ms, res);
+	read_tail(fd, res);
+	close(fd);
+	if (st != AU_OK)
+		return au_err_set(err, st, "control %s: timed out after %u ms",
+		    verb, (unsigned)timeout_ms);
+	return AU_OK;
+}
+
+enum agentctl_state
+agentctl_parse_status(const char *output)
+{
+	static const struct {
+		const char         *word;
+		enum agentctl_state st;
+	} words[] = {
+	    {"started", AGENTCTL_STARTED},
+	    {"running", AGENTCTL_STARTED},
+	    {"stopped", AGENTCTL_STOPPED},
+	    {"stoped", AGENTCTL_STOPPED},
+	};
+	size_t i, n;
+
+	while (isspace((unsigned char)*output))
+		output++;
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		n = strlen(words[i].word);
+		if (strncasecmp(output, words[i].word, n) == 0 &&
+		    (output[n] == '\0' || isspace((unsigned char)output[n])))
+			return words[i].st;
+	}
+	return AGENTCTL_UNKNOWN;
+}
+
+const char *
+agentctl_state_name(enum agentctl_state st)
+{
+	switch (st) {
+	case AGENTCTL_STARTED:
+		return "started";
+	case AGENTCTL_STOPPED:
+		return "stopped";
+	default:
+		return "unknown";
+	}
+}
+
+enum au_status
+agentctl_status(const char *dir, uint32_t timeout_ms,
+    enum agentctl_state *state, char *text, size_t textsz, struct au_err *err)
+{
+	struct agentctl_result *res;
+	enum au_status          st;
+	size_t                  n;
+
+	*state = AGENTCTL_UNKNOWN;
+	if (text != NULL && textsz > 0)
+		text[0] = '\0';
+	/* The result is 4 KiB: keep it off the caller's stack. */
+	if ((res = malloc(sizeof(*res))) == NULL)
+		return au_err_set(err, AU_RESOURCE_EXHAUSTED, "out of memory");
+	if ((st = agentctl_run(dir, "status", timeout_ms, res, err)) == AU_OK) {
+		*state = agentctl_parse_status(res->tail);
+		if (*state == AGENTCTL_UNKNOWN && res->exit_code != 0)
+			*state = AGENTCTL_STOPPED;
+	}
+	if (text != NULL && textsz > 0) {
+		n = strcspn(res->tail, "\r\n");
+		if (n >= textsz)
+			n = textsz - 1;
+		memcpy(text, res->tail, n);
+		text[n] = '\0';
+	}
+	free(res);
+	return st;
+}

@@ -1,0 +1,545 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * install: verify, extract, switch, roll back, recover.  See install.h for
+ * the steps; the comments here say why things are done in their order.
+ */
+#include "install.h"
+
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agentctl.h"
+#include "extract.h"
+#include "fetch.h"
+#include "fsutil.h"
+#include "log.h"
+#include "scan.h"
+#include "verify.h"
+
+#define INSTALL_POLL_MS 200
+#define PATH_BYTES 4096
+
+static uint64_t       mono_ms(void);
+static void           vdir(const struct install_env *env, const char *agent,
+              const char *version, char *out);
+static enum au_status unpack(const struct install_env *env, const char *agent,
+    const char *version, const char *tarball, const char *manifest,
+    struct report *rep);
+static enum au_status extract_staged(const struct install_env *env,
+    const char *agent, const char *version, int fd, const struct manifest *m,
+    struct au_err *err);
+static enum au_status run(const struct install_env *env, const char *agent,
+    const char *version, const char *verb, struct agentctl_result *res);
+static enum au_status wait_started(const struct install_env *env,
+    const char *agent, const char *version, struct agentctl_result *res);
+static enum au_status start_verified(const struct install_env *env,
+    const char *agent, const char *version, struct report *rep);
+static enum au_status activate(const struct install_env *env, const char *agent,
+    const char *version, const char *cur, struct report *rep);
+static void           rollback(const struct install_env *env, const char *agent,
+              const char *version, const char *cur, struct report *rep);
+static enum au_status commit(const struct install_env *env, const char *agent,
+    const char *version, struct report *rep);
+static void clean_downloads(const struct install_env *env, const char *agent);
+static void stop_strays(
+    const struct install_env *env, const char *agent, const char *cur);
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+vdir(const struct install_env *env, const char *agent, const char *version,
+    char *out)
+{
+	snprintf(out, PATH_BYTES, "%s/%s/%s", env->root, agent, version);
+}
+
+int
+install_have(
+    const struct install_env *env, const char *agent, const char *version)
+{
+	char        path[PATH_BYTES + 16];
+	struct stat sb;
+
+	snprintf(
+	    path, sizeof(path), "%s/%s/%s/control", env->root, agent, version);
+	return lstat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/* Extract into a fresh staging folder, make it durable, rename it into
+ * place.  Nothing outside the staging folder is touched until the rename,
+ * so a failure leaves the running version as it was. */
+static enum au_status
+extract_staged(const struct install_env *env, const char *agent,
+    const char *version, int fd, const struct manifest *m, struct au_err *err)
+{
+	char                  staging[PATH_BYTES], dest[PATH_BYTES + 16];
+	struct extract_limits lim = {m->entries, m->unpacked_size};
+	enum au_status        st;
+	int                   dfd;
+
+	snprintf(staging, sizeof(staging), "%s/%s/.staging-%s", env->root,
+	    agent, version);
+	vdir(env, agent, version, dest);
+	if ((st = fsutil_remove_tree(staging, err)) != AU_OK ||
+	    (st = fsutil_mkdirs(staging, 0755, err)) != AU_OK)
+		return st;
+	if ((st = extract_to(fd, staging, &lim, err)) != AU_OK)
+		goto fail;
+	snprintf(dest, sizeof(dest), "%s/control", staging);
+	if (access(dest, X_OK) != 0) {
+		st = au_err_set(err, AU_INVALID_ARGUMENT,
+		    "no executable control at the root of the tarball");
+		goto fail;
+	}
+	/* One syncfs is far cheaper than an fsync per extracted file. */
+	if ((dfd = open(staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		syncfs(dfd);
+		close(dfd);
+	}
+	vdir(env, agent, version, dest);
+	if ((st = fsutil_remove_tree(dest, err)) != AU_OK)
+		goto fail;
+	if (rename(staging, dest) != 0) {
+		st = au_err_set(err, fsutil_errno_status(errno),
+		    "rename %s: %s", staging, strerror(errno));
+		goto fail;
+	}
+	return fsutil_fsync_dir(dest, err);
+fail:
+	fsutil_remove_tree(staging, NULL);
+	return st;
+}
+
+static enum au_status
+unpack(const struct install_env *env, const char *agent, const char *version,
+    const char *tarball, const char *manifest, struct report *rep)
+{
+	struct au_err   e = AU_ERR_INIT;
+	struct manifest m;
+	enum au_status  st;
+	int             fd;
+
+	if (tarball == NULL || manifest == NULL) {
+		report_set(rep, REPORT_FAILED, "download", "no package");
+		return AU_NOT_FOUND;
+	}
+	st = verify_open(tarball, manifest, env->trusted, env->ntrusted, agent,
+	    version, env->now_s, &fd, &m, &e);
+	if (st != AU_OK) {
+		report_set(rep, REPORT_FAILED, "verify", "%s", au_err_str(&e));
+		log_warnx("host %s: agent %s %s: AU-SIG-REJECT: package "
+		          "refused: %s",
+		    env->hostname, agent, version, au_err_str(&e));
+		/* A refused download is fetched afresh next time. */
+		unlink(tarball);
+		unlink(manifest);
+		return st;
+	}
+	st = extract_staged(env, agent, version, fd, &m, &e);
+	close(fd);
+	if (st != AU_OK) {
+		report_set(rep, REPORT_FAILED, "extract", "%s", au_err_str(&e));
+		log_warnx("host %s: agent %s %s: AU-INSTALL-FAIL: extract: %s",
+		    env->hostname, agent, version, au_err_str(&e));
+		unlink(tarball);
+		unlink(manifest);
+	}
+	return st;
+}
+
+static enum au_status
+run(const struct install_env *env, const char *agent, const char *version,
+    const char *verb, struct agentctl_result *res)
+{
+	char           dir[PATH_BYTES];
+	struct au_err  e = AU_ERR_INIT;
+	enum au_status st;
+
+	vdir(env, agent, version, dir);
+	st = agentctl_run(dir, verb, env->control_timeout_ms, res, &e);
+	if (st == AU_OK && res->exit_code != 0)
+		st = AU_ABORTED;
+	if (st != AU_OK)
+		log_debug("host %s: agent %s %s: control %s: %s (exit %d)",
+		    env->hostname, agent, version, verb,
+		    st == AU_ABORTED ? "failed" : au_err_str(&e),
+		    res->exit_code);
+	return st;
+}
+
+/* Poll `control status` until it says started or start_timeout passes. */
+static enum au_status
+wait_started(const struct install_env *env, const char *agent,
+    const char *version, struct agentctl_result *res)
+{
+	uint64_t deadline = mono_ms() + env->start_timeout_ms;
+
+	for (;;) {
+		if (run(env, agent, version, "status", res) !=
+		        AU_DEADLINE_EXCEEDED &&
+		    agentctl_parse_status(res->tail) == AGENTCTL_STARTED)
+			return AU_OK;
+		if (mono_ms() >= deadline)
+			return AU_DEADLINE_EXCEEDED;
+		poll(NULL, 0, INSTALL_POLL_MS);
+	}
+}
+
+/* control start, then wait for started; the report names the failing
+ * step with its exit code and output. */
+static enum au_status
+start_verified(const struct install_env *env, const char *agent,
+    const char *version, struct report *rep)
+{
+	struct agentctl_result *res;
+	enum au_status          st;
+
+	if ((res = malloc(sizeof(*res))) == NULL) {
+		report_set(rep, REPORT_FAILED, "start", "out of memory");
+		return AU_RESOURCE_EXHAUSTED;
+	}
+	if ((st = run(env, agent, version, "start", res)) != AU_OK) {
+		report_set(rep, REPORT_FAILED, "start", "control start %s",
+		    st == AU_DEADLINE_EXCEEDED ? "timed out" : "failed");
+		report_set_output(rep, res);
+	} else if ((st = wait_started(env, agent, version, res)) != AU_OK) {
+		report_set(rep, REPORT_FAILED, "status",
+		    "control status did not say started within %u ms",
+		    (unsigned)env->start_timeout_ms);
+		report_set_output(rep, res);
+	}
+	free(res);
+	return st;
+}
+
+static void
+rollback(const struct install_env *env, const char *agent, const char *version,
+    const char *cur, struct report *rep)
+{
+	struct agentctl_result *res;
+	struct report           again;
+	int                     back = 0;
+
+	if ((res = malloc(sizeof(*res))) != NULL) {
+		run(env, agent, version, "stop", res);
+		free(res);
+	}
+	if (cur[0] != '\0' && strcmp(cur, version) != 0 &&
+	    install_have(env, agent, cur)) {
+		report_init(&again, agent, cur, REPORT_START);
+		back = start_verified(env, agent, cur, &again) == AU_OK;
+		if (!back)
+			log_warnx("host %s: agent %s %s: AU-ROLLBACK: "
+			          "restarting the old version failed too: %s",
+			    env->hostname, agent, cur, again.message);
+	}
+	if (back)
+		rep->outcome = REPORT_ROLLED_BACK;
+	log_warnx("host %s: agent %s %s: %s: %s failed (exit %d): %s; %s%s",
+	    env->hostname, agent, version,
+	    back ? "AU-ROLLBACK" : "AU-INSTALL-FAIL", rep->step, rep->exit_code,
+	    rep->message, back ? "rolled back to " : "nothing to roll back to",
+	    back ? cur : "");
+}
+
+static enum au_status
+commit(const struct install_env *env, const char *agent, const char *version,
+    struct report *rep)
+{
+	char           path[PATH_BYTES + 16], line[REPORT_NAME_MAX + 2];
+	struct au_err  e = AU_ERR_INIT;
+	enum au_status st;
+	int            n;
+
+	snprintf(path, sizeof(path), "%s/%s/.version", env->root, agent);
+	n = snprintf(line, sizeof(line), "%s\n", version);
+	if ((st = fsutil_write_atomic(path, line, (size_t)n, 0644, &e)) !=
+	    AU_OK) {
+		report_set(rep, REPORT_FAILED, "commit", "%s", au_err_str(&e));
+		return st;
+	}
+	/* The modification time orders versions for pruning. */
+	vdir(env, agent, version, path);
+	utimensat(AT_FDCWD, path, NULL, 0);
+	install_prune(env, agent, version);
+	report_set(rep, REPORT_OK, NULL, "running");
+	return AU_OK;
+}
+
+static enum au_status
+activate(const struct install_env *env, const char *agent, const char *version,
+    const char *cur, struct report *rep)
+{
+	struct agentctl_result *res;
+	enum au_status          st = AU_OK;
+
+	if (cur[0] != '\0' && strcmp(cur, version) != 0 &&
+	    install_have(env, agent, cur)) {
+		if ((res = malloc(sizeof(*res))) == NULL)
+			return AU_RESOURCE_EXHAUSTED;
+		if ((st = run(env, agent, cur, "stop", res)) != AU_OK) {
+			report_set(rep, REPORT_FAILED, "stop",
+			    "control stop of %s failed", cur);
+			report_set_output(rep, res);
+		}
+		free(res);
+	}
+	if (st == AU_OK)
+		st = start_verified(env, agent, version, rep);
+	if (st == AU_OK)
+		st = commit(env, agent, version, rep);
+	if (st != AU_OK)
+		rollback(env, agent, version, cur, rep);
+	return st;
+}
+
+enum au_status
+install_version(const struct install_env *env, const char *agent,
+    const char *version, const char *tarball, const char *manifest,
+    struct report *rep)
+{
+	char           cur[REPORT_NAME_MAX + 1] = "";
+	uint64_t       t0 = mono_ms();
+	enum au_status st;
+
+	report_init(rep, agent, version, REPORT_START);
+	if (scan_current(env->root, agent, cur, sizeof(cur), NULL) != AU_OK)
+		cur[0] = '\0';
+	snprintf(rep->from_version, sizeof(rep->from_version), "%s", cur);
+	st = AU_OK;
+	if (!install_have(env, agent, version))
+		st = unpack(env, agent, version, tarball, manifest, rep);
+	if (st == AU_OK)
+		st = activate(env, agent, version, cur, rep);
+	if (st == AU_OK)
+		log_info("host %s: agent %s %s: installed and started%s%s",
+		    env->hostname, agent, version, cur[0] ? ", was " : "", cur);
+	rep->duration_ms = (uint32_t)(mono_ms() - t0);
+	return st;
+}
+
+enum au_status
+install_start(
+    const struct install_env *env, const char *agent, struct report *rep)
+{
+	char           cur[REPORT_NAME_MAX + 1] = "";
+	uint64_t       t0 = mono_ms();
+	enum au_status st;
+
+	report_init(rep, agent, "", REPORT_START);
+	if ((st = scan_current(env->root, agent, cur, sizeof(cur), NULL)) !=
+	    AU_OK) {
+		report_set(rep, REPORT_FAILED, "start", "nothing installed");
+		return st;
+	}
+	snprintf(rep->version, sizeof(rep->version), "%s", cur);
+	snprintf(rep->from_version, sizeof(rep->from_version), "%s", cur);
+	if ((st = start_verified(env, agent, cur, rep)) == AU_OK) {
+		report_set(rep, REPORT_OK, NULL, "started");
+		log_info(
+		    "host %s: agent %s %s: started", env->hostname, agent, cur);
+	} else
+		log_warnx("host %s: agent %s %s: AU-INSTALL-FAIL: %s: %s",
+		    env->hostname, agent, cur, rep->step, rep->message);
+	rep->duration_ms = (uint32_t)(mono_ms() - t0);
+	return st;
+}
+
+enum au_status
+install_stop(
+    const struct install_env *env, const char *agent, struct report *rep)
+{
+	char                    cur[REPORT_NAME_MAX + 1] = "";
+	struct agentctl_result *res;
+	uint64_t                t0 = mono_ms();
+	enum au_status          st;
+
+	report_init(rep, agent, "", REPORT_STOP);
+	if ((st = scan_current(env->root, agent, cur, sizeof(cur), NULL)) !=
+	    AU_OK) {
+		report_set(rep, REPORT_FAILED, "stop", "nothing installed");
+		return st;
+	}
+	snprintf(rep->version, sizeof(rep->version), "%s", cur);
+	if ((res = malloc(sizeof(*res))) == NULL)
+		return AU_RESOURCE_EXHAUSTED;
+	if ((st = run(env, agent, cur, "stop", res)) == AU_OK) {
+		report_set(rep, REPORT_OK, NULL, "stopped");
+		log_info(
+		    "host %s: agent %s %s: stopped", env->hostname, agent, cur);
+	} else {
+		report_set(rep, REPORT_FAILED, "stop", "control stop %s",
+		    st == AU_DEADLINE_EXCEEDED ? "timed out" : "failed");
+		log_warnx("host %s: agent %s %s: AU-INSTALL-FAIL: stop: %s",
+		    env->hostname, agent, cur, rep->message);
+	}
+	report_set_output(rep, res);
+	free(res);
+	rep->duration_ms = (uint32_t)(mono_ms() - t0);
+	return st;
+}
+
+/* Downloads that cannot be resumed (a .part without its manifest) or do
+ * not verify (a complete tarball) are removed; a .part with its manifest
+ * stays so the download resumes. */
+static void
+clean_downloads(const struct install_env *env, const char *agent)
+{
+	char               dir[PATH_BYTES], path[PATH_BYTES + 300];
+	char               ver[256];
+	struct fetch_paths p;
+	struct manifest    m;
+	struct dirent     *de;
+	DIR               *d;
+	char              *dot;
+	int                fd, keep;
+
+	snprintf(dir, sizeof(dir), "%s/%s/%s", env->root, agent, FETCH_DIR);
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(ver, sizeof(ver), "%s", de->d_name);
+		if ((dot = strstr(ver, ".tar.gz")) != NULL ||
+		    (dot = strstr(ver, ".sig")) != NULL)
+			*dot = '\0';
+		keep = fetch_paths(env->root, agent, ver, &p, NULL) == AU_OK &&
+		       access(p.manifest, F_OK) == 0;
+		if (keep && strcmp(de->d_name + strlen(ver), ".tar.gz") == 0) {
+			keep = verify_open(p.tarball, p.manifest, env->trusted,
+			           env->ntrusted, agent, ver, env->now_s, &fd,
+			           &m, NULL) == AU_OK;
+			if (keep)
+				close(fd);
+			else
+				unlink(p.manifest);
+		} else if (keep &&
+		           strcmp(de->d_name + strlen(ver), ".sig") == 0)
+			keep = access(p.part, F_OK) == 0 ||
+			       access(p.tarball, F_OK) == 0;
+		if (keep)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		log_info("host %s: agent %s: removing download %s",
+		    env->hostname, agent, de->d_name);
+		fsutil_remove_tree(path, NULL);
+	}
+	closedir(d);
+}
+
+/* A crash between `start new` and writing .version can leave a version
+ * running that .version does not name: stop it. */
+static void
+stop_strays(const struct install_env *env, const char *agent, const char *cur)
+{
+	char                    vers[SCAN_VERSIONS_MAX][REPORT_NAME_MAX + 1];
+	char                    dir[PATH_BYTES];
+	enum agentctl_state     state;
+	struct agentctl_result *res;
+	size_t                  n, i;
+
+	if (scan_versions(
+	        env->root, agent, vers, SCAN_VERSIONS_MAX, &n, NULL) != AU_OK ||
+	    (res = malloc(sizeof(*res))) == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		if (strcmp(vers[i], cur) == 0)
+			continue;
+		vdir(env, agent, vers[i], dir);
+		if (agentctl_status(dir, env->control_timeout_ms, &state, NULL,
+		        0, NULL) != AU_OK ||
+		    state != AGENTCTL_STARTED)
+			continue;
+		log_warnx("host %s: agent %s %s: running but not current: "
+		          "stopping it",
+		    env->hostname, agent, vers[i]);
+		run(env, agent, vers[i], "stop", res);
+	}
+	free(res);
+}
+
+enum au_status
+install_recover(const struct install_env *env, const char *agent,
+    int want_running, struct au_err *err)
+{
+	char                cur[REPORT_NAME_MAX + 1] = "", dir[PATH_BYTES];
+	char                path[PATH_BYTES + 300];
+	enum agentctl_state state = AGENTCTL_UNKNOWN;
+	struct report      *rep;
+	struct dirent      *de;
+	DIR                *d;
+	enum au_status      st = AU_OK;
+
+	snprintf(dir, sizeof(dir), "%s/%s", env->root, agent);
+	if ((d = opendir(dir)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strncmp(de->d_name, ".staging-", 9) != 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			log_info("host %s: agent %s: removing %s",
+			    env->hostname, agent, de->d_name);
+			fsutil_remove_tree(path, NULL);
+		}
+		closedir(d);
+	}
+	clean_downloads(env, agent);
+	if (scan_current(env->root, agent, cur, sizeof(cur), NULL) != AU_OK)
+		cur[0] = '\0';
+	stop_strays(env, agent, cur);
+	if (cur[0] == '\0' || !want_running)
+		return AU_OK;
+	vdir(env, agent, cur, dir);
+	agentctl_status(dir, env->control_timeout_ms, &state, NULL, 0, NULL);
+	if (state == AGENTCTL_STARTED)
+		return AU_OK;
+	if ((rep = malloc(sizeof(*rep))) == NULL)
+		return au_err_set(err, AU_RESOURCE_EXHAUSTED, "out of memory");
+	log_info("host %s: agent %s %s: not started: starting it",
+	    env->hostname, agent, cur);
+	if ((st = install_start(env, agent, rep)) != AU_OK)
+		au_err_set(
+		    err, st, "start %s: %s: %s", cur, rep->step, rep->message);
+	free(rep);
+	return st;
+}
+
+void
+install_prune(
+    const struct install_env *env, const char *agent, const char *current)
+{
+	char   vers[SCAN_VERSIONS_MAX][REPORT_NAME_MAX + 1], dir[PATH_BYTES];
+	size_t n, i, kept = 1;
+
+	if (scan_versions(
+	        env->root, agent, vers, SCAN_VERSIONS_MAX, &n, NULL) != AU_OK)
+		return;
+	for (i = 0; i < n; i++) {
+		if (strcmp(vers[i], current) == 0)
+			continue;
+		if (kept < env->keep_versions) {
+			kept++;
+			continue;
+		}
+		vdir(env, agent, vers[i], dir);
+		log_info("host %s: agent %s %s: removing old version",
+		    env->hostname, agent, vers[i]);
+		fsutil_remove_tree(dir, NULL);
+	}
+}

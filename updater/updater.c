@@ -1,0 +1,477 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * updater: open/close, recovery, the heartbeat-and-converge cycle and the
+ * daemon loop.
+ */
+#include "updater.h"
+
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fetch.h"
+#include "fsutil.h"
+#include "log.h"
+#include "scan.h"
+#include "sig.h"
+#include "spool.h"
+#include "upstream.h"
+
+#define UPDATER_SCAN_MAX 64
+
+static uint64_t       mono_ms(void);
+static enum au_status take_lock(struct updater *u, struct au_err *err);
+static enum au_status load_identity(const struct updater_conf *c,
+    uint8_t sk[SIG_SECKEY_BYTES], struct au_err *err);
+static enum au_status make_client(struct updater *u, struct au_err *err);
+static void           save_state(struct updater *u);
+static void           send_report(struct updater *u, const struct report *r);
+static void           flush_spool(struct updater *u);
+static void           note_meta(
+              struct updater *u, enum au_status st, const struct au_err *err);
+static int converge_stop(
+    struct updater *u, const struct upstream_desired *d, const char *cur);
+static int converge_start(
+    struct updater *u, const struct upstream_desired *d, const char *cur);
+static int converge_one(struct updater *u, const struct upstream_desired *d);
+static enum au_status download(struct updater *u,
+    const struct upstream_desired *d, struct fetch_paths *p,
+    struct report *rep);
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+enum au_status
+updater_conf_hostname(struct updater_conf *c, struct au_err *err)
+{
+	if (c->hostname[0] != '\0')
+		return AU_OK;
+	if (gethostname(c->hostname, sizeof(c->hostname) - 1) != 0)
+		return au_err_set(
+		    err, AU_INTERNAL, "gethostname: %s", strerror(errno));
+	c->hostname[sizeof(c->hostname) - 1] = '\0';
+	return AU_OK;
+}
+
+static enum au_status
+take_lock(struct updater *u, struct au_err *err)
+{
+	char           path[UPDATER_CONF_PATH_MAX + 32];
+	enum au_status st;
+
+	if ((st = fsutil_mkdirs(u->conf.root, 0755, err)) != AU_OK)
+		return st;
+	snprintf(path, sizeof(path), "%s/.updater.lock", u->conf.root);
+	u->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (u->lock_fd < 0)
+		return au_err_set(err, fsutil_errno_status(errno), "%s: %s",
+		    path, strerror(errno));
+	if (flock(u->lock_fd, LOCK_EX | LOCK_NB) != 0)
+		return au_err_set(err, AU_ALREADY_EXISTS,
+		    "%s: another updater runs on %s", path, u->conf.root);
+	return AU_OK;
+}
+
+/* Load the identity key, creating it (0600) on first start. */
+static enum au_status
+load_identity(const struct updater_conf *c, uint8_t sk[SIG_SECKEY_BYTES],
+    struct au_err *err)
+{
+	uint8_t pk[SIG_PUBKEY_BYTES];
+	char    dir[UPDATER_CONF_PATH_MAX], *slash, id[SIG_KEYID_HEX_BYTES];
+	enum au_status st;
+
+	st = sig_seckey_load(c->identity, sk, err);
+	if (st != AU_NOT_FOUND)
+		return st;
+	snprintf(dir, sizeof(dir), "%s", c->identity);
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		if ((st = fsutil_mkdirs(dir, 0700, err)) != AU_OK)
+			return st;
+	}
+	sig_keypair(pk, sk);
+	if ((st = sig_seckey_save(c->identity, sk, err)) != AU_OK) {
+		sig_memzero(sk, SIG_SECKEY_BYTES);
+		return st;
+	}
+	sig_key_id(pk, id);
+	log_info("host %s: created identity key %s in %s", c->hostname, id,
+	    c->identity);
+	return AU_OK;
+}
+
+static enum au_status
+make_client(struct updater *u, struct au_err *err)
+{
+	struct rpc_client_conf rc;
+	enum au_status         st;
+
+	memset(&rc, 0, sizeof(rc));
+	rc.url = u->conf.meta;
+	rc.ca_file = u->conf.ca;
+	rc.cert_file = u->conf.cert;
+	rc.key_file = u->conf.key;
+	rc.server_name = u->conf.server_name[0] ? u->conf.server_name : NULL;
+	rc.timeout_ms = UPDATER_RPC_TIMEOUT_MS;
+	if ((st = load_identity(&u->conf, rc.identity_sk, err)) != AU_OK)
+		return st;
+	st = rpc_client_new(&rc, &u->client, err);
+	sig_memzero(rc.identity_sk, sizeof(rc.identity_sk));
+	return st;
+}
+
+enum au_status
+updater_open(
+    struct updater *u, const struct updater_conf *c, struct au_err *err)
+{
+	struct au_err  e = AU_ERR_INIT;
+	enum au_status st;
+	size_t         i;
+
+	memset(u, 0, sizeof(*u));
+	u->lock_fd = -1;
+	u->conf = *c;
+	snprintf(u->hostname, sizeof(u->hostname), "%s", c->hostname);
+	for (i = 0; i < c->ntrust; i++)
+		memcpy(u->trusted[i], c->trust[i].pk, SIG_PUBKEY_BYTES);
+	u->env.root = u->conf.root;
+	u->env.hostname = u->hostname;
+	u->env.trusted = (const uint8_t(*)[SIG_PUBKEY_BYTES])u->trusted;
+	u->env.ntrusted = c->ntrust;
+	u->env.control_timeout_ms = c->control_timeout * 1000;
+	u->env.start_timeout_ms = c->start_timeout * 1000;
+	u->env.keep_versions = c->keep_versions;
+	heartbeat_init(&u->hb, 60, c->interval_min, c->interval_max);
+	snprintf(u->state_path, sizeof(u->state_path), "%s/state.json",
+	    c->state_dir);
+	snprintf(
+	    u->spool_path, sizeof(u->spool_path), "%s/spool", c->state_dir);
+	if (c->ntrust == 0)
+		log_warnx("host %s: no keys in [trust]: no release can be "
+		          "verified, so nothing will be installed",
+		    u->hostname);
+	if ((st = fsutil_mkdirs(c->state_dir, 0700, err)) != AU_OK ||
+	    (st = take_lock(u, err)) != AU_OK ||
+	    (st = make_client(u, err)) != AU_OK) {
+		updater_close(u);
+		return st;
+	}
+	if (state_load(u->state_path, &u->state, &e) != AU_OK)
+		log_warnx("host %s: %s: starting with an empty state",
+		    u->hostname, au_err_str(&e));
+	return AU_OK;
+}
+
+void
+updater_close(struct updater *u)
+{
+	rpc_client_free(u->client);
+	u->client = NULL;
+	if (u->lock_fd >= 0)
+		close(u->lock_fd);
+	u->lock_fd = -1;
+}
+
+enum au_status
+updater_recover(struct updater *u)
+{
+	struct scan_agent        *found;
+	const struct state_agent *sa;
+	struct au_err             e = AU_ERR_INIT;
+	enum au_status            st = AU_OK;
+	size_t                    n = 0, i;
+
+	if ((found = calloc(UPDATER_SCAN_MAX, sizeof(*found))) == NULL)
+		return AU_RESOURCE_EXHAUSTED;
+	u->env.now_s = (uint64_t)time(NULL);
+	/* No control status yet: scan only finds the agents. */
+	scan_root(&u->conf, found, UPDATER_SCAN_MAX, &n, NULL);
+	for (i = 0; i < n; i++) {
+		sa = state_find(&u->state, found[i].name);
+		if (install_recover(&u->env, found[i].name,
+		        sa == NULL || !sa->stopped, &e) != AU_OK) {
+			log_warnx("host %s: agent %s: recovery: %s",
+			    u->hostname, found[i].name, au_err_str(&e));
+			st = e.code;
+		}
+	}
+	free(found);
+	return st;
+}
+
+static void
+save_state(struct updater *u)
+{
+	struct au_err e = AU_ERR_INIT;
+
+	if (state_save(u->state_path, &u->state, &e) != AU_OK)
+		log_warnx("host %s: %s", u->hostname, au_err_str(&e));
+}
+
+/* Record r, then send it; keep it in the spool when meta is not there. */
+static void
+send_report(struct updater *u, const struct report *r)
+{
+	struct state_agent *sa;
+	struct au_err       e = AU_ERR_INIT;
+
+	if ((sa = state_get(&u->state, r->agent)) != NULL)
+		state_record(sa, r);
+	save_state(u);
+	if (upstream_report(u->client, u->hostname, r, &e) == AU_OK)
+		return;
+	log_info("host %s: agent %s: report %s kept for later: %s", u->hostname,
+	    r->agent, r->id, au_err_str(&e));
+	if (spool_add(u->spool_path, r, &e) != AU_OK)
+		log_warnx("host %s: agent %s: report %s lost: %s", u->hostname,
+		    r->agent, r->id, au_err_str(&e));
+}
+
+static void
+flush_spool(struct updater *u)
+{
+	struct report *reps = NULL;
+	struct au_err  e = AU_ERR_INIT;
+	size_t         n = 0, i;
+
+	if (spool_load(u->spool_path, &reps, &n, &e) != AU_OK && n == 0) {
+		log_warnx("host %s: %s", u->hostname, au_err_str(&e));
+		spool_save(u->spool_path, NULL, 0, NULL);
+	}
+	for (i = 0; i < n; i++)
+		if (upstream_report(u->client, u->hostname, &reps[i], &e) !=
+		    AU_OK)
+			break;
+	if (i > 0) {
+		log_info("host %s: sent %zu spooled report%s", u->hostname, i,
+		    i == 1 ? "" : "s");
+		spool_save(u->spool_path, reps + i, n - i, NULL);
+	}
+	free(reps);
+}
+
+/* Log when meta goes away and when it is back, not on every attempt. */
+static void
+note_meta(struct updater *u, enum au_status st, const struct au_err *err)
+{
+	if (st == AU_OK && u->meta_down) {
+		log_info("host %s: meta %s reachable again", u->hostname,
+		    u->conf.meta);
+		u->meta_down = 0;
+	} else if (st != AU_OK && !u->meta_down) {
+		log_warnx("host %s: meta %s unreachable: %s; agents keep "
+		          "running, retrying with backoff",
+		    u->hostname, u->conf.meta, au_err_str(err));
+		u->meta_down = 1;
+	} else if (st != AU_OK)
+		log_debug("host %s: meta still unreachable: %s", u->hostname,
+		    au_err_str(err));
+}
+
+static int
+converge_stop(
+    struct updater *u, const struct upstream_desired *d, const char *cur)
+{
+	struct state_agent *sa = state_get(&u->state, d->name);
+	enum agentctl_state state = AGENTCTL_UNKNOWN;
+	char                dir[UPDATER_CONF_PATH_MAX * 2];
+	struct report      *rep;
+	int                 ok;
+
+	if (cur[0] == '\0')
+		return 1;
+	snprintf(dir, sizeof(dir), "%s/%s/%s", u->conf.root, d->name, cur);
+	agentctl_status(dir, u->env.control_timeout_ms, &state, NULL, 0, NULL);
+	if (state == AGENTCTL_STOPPED && sa != NULL && sa->stopped)
+		return 1;
+	if ((rep = malloc(sizeof(*rep))) == NULL)
+		return 0;
+	ok = install_stop(&u->env, d->name, rep) == AU_OK;
+	send_report(u, rep);
+	free(rep);
+	return ok;
+}
+
+static enum au_status
+download(struct updater *u, const struct upstream_desired *d,
+    struct fetch_paths *p, struct report *rep)
+{
+	struct upstream_source_state ss;
+	struct fetch_source          src;
+	struct au_err                e = AU_ERR_INIT;
+	uint32_t                     retry = 0;
+	enum au_status               st;
+
+	upstream_source(&ss, u->client, &src);
+	st = fetch_package(&src, u->conf.root, d->name, d->version, d->size,
+	    RPC_CHUNK_BYTES, p, &retry, &e);
+	rpc_result_fini(&ss.res);
+	if (st == AU_OK)
+		return AU_OK;
+	log_warnx("host %s: agent %s %s: %s", u->hostname, d->name, d->version,
+	    au_err_str(&e));
+	/* Meta busy or gone: try again next cycle, nothing to report. */
+	if (st == AU_UNAVAILABLE || st == AU_RESOURCE_EXHAUSTED ||
+	    st == AU_DEADLINE_EXCEEDED)
+		return st;
+	report_init(rep, d->name, d->version, REPORT_START);
+	report_set(rep, REPORT_FAILED, "download", "%s", au_err_str(&e));
+	send_report(u, rep);
+	return st;
+}
+
+static int
+converge_start(
+    struct updater *u, const struct upstream_desired *d, const char *cur)
+{
+	const struct state_agent *sa = state_find(&u->state, d->name);
+	uint64_t                  now = (uint64_t)time(NULL) * 1000;
+	struct fetch_paths        p;
+	struct report            *rep;
+	enum agentctl_state       state = AGENTCTL_UNKNOWN;
+	char                      dir[UPDATER_CONF_PATH_MAX * 2];
+	enum au_status            st = AU_OK;
+
+	if (strcmp(cur, d->version) == 0) {
+		snprintf(
+		    dir, sizeof(dir), "%s/%s/%s", u->conf.root, d->name, cur);
+		agentctl_status(
+		    dir, u->env.control_timeout_ms, &state, NULL, 0, NULL);
+		if (state == AGENTCTL_STARTED)
+			return 1;
+	}
+	if (!state_may_try(sa, d->version, now)) {
+		log_debug("host %s: agent %s %s: failed before; waiting",
+		    u->hostname, d->name, d->version);
+		return 0;
+	}
+	if ((rep = malloc(sizeof(*rep))) == NULL)
+		return 0;
+	if (strcmp(cur, d->version) == 0)
+		st = install_start(&u->env, d->name, rep);
+	else if (install_have(&u->env, d->name, d->version))
+		st = install_version(
+		    &u->env, d->name, d->version, NULL, NULL, rep);
+	else if ((st = download(u, d, &p, rep)) == AU_OK)
+		st = install_version(
+		    &u->env, d->name, d->version, p.tarball, p.manifest, rep);
+	else
+		rep->id[0] = '\0'; /* download() reported it, or nothing */
+	if (rep->id[0] != '\0')
+		send_report(u, rep);
+	free(rep);
+	return st == AU_OK;
+}
+
+static int
+converge_one(struct updater *u, const struct upstream_desired *d)
+{
+	char cur[REPORT_NAME_MAX + 1] = "";
+
+	if (!updater_conf_allows(&u->conf, d->name)) {
+		log_debug("host %s: agent %s: not in agents, left alone",
+		    u->hostname, d->name);
+		return 1;
+	}
+	if (scan_current(u->conf.root, d->name, cur, sizeof(cur), NULL) !=
+	    AU_OK)
+		cur[0] = '\0';
+	if (d->action == REPORT_STOP)
+		return converge_stop(u, d, cur);
+	return converge_start(u, d, cur);
+}
+
+enum au_status
+updater_cycle(struct updater *u, int *converged, uint32_t *retry_after_ms,
+    struct au_err *err)
+{
+	struct scan_agent     *found;
+	struct upstream_reply *rep;
+	size_t                 n = 0, i;
+	enum au_status         st;
+
+	*converged = 0;
+	*retry_after_ms = 0;
+	found = calloc(UPDATER_SCAN_MAX, sizeof(*found));
+	rep = calloc(1, sizeof(*rep));
+	if (found == NULL || rep == NULL) {
+		st = au_err_set(err, AU_RESOURCE_EXHAUSTED, "out of memory");
+		goto out;
+	}
+	u->env.now_s = (uint64_t)time(NULL);
+	scan_root(&u->conf, found, UPDATER_SCAN_MAX, &n, NULL);
+	st = upstream_heartbeat(
+	    u->client, u->hostname, found, n, rep, retry_after_ms, err);
+	note_meta(u, st, err);
+	if (st != AU_OK)
+		goto out;
+	u->hb.interval_s = heartbeat_clamp(rep->interval_s, u->hb.interval_s,
+	    u->hb.interval_min_s, u->hb.interval_max_s);
+	if ((int)rep->state != u->host_state) {
+		u->host_state = (int)rep->state;
+		if (rep->state != UPSTREAM_HOST_ACCEPTED)
+			log_warnx("host %s: meta has this host %s: nothing "
+			          "will be installed until it is accepted",
+			    u->hostname,
+			    rep->state == UPSTREAM_HOST_REJECTED ? "rejected"
+			                                         : "pending");
+	}
+	flush_spool(u);
+	*converged = 1;
+	for (i = 0; i < rep->n; i++)
+		if (!converge_one(u, &rep->agents[i]))
+			*converged = 0;
+out:
+	free(found);
+	free(rep);
+	return st;
+}
+
+void
+updater_run(struct updater *u, volatile sig_atomic_t *quit)
+{
+	struct au_err  e = AU_ERR_INIT;
+	uint64_t       next, now;
+	uint32_t       retry;
+	int            conv;
+	enum au_status st;
+
+	next =
+	    heartbeat_first(&u->hb, mono_ms(), sig_random_uniform(UINT32_MAX));
+	log_info("host %s: first heartbeat in %llu ms", u->hostname,
+	    (unsigned long long)(next - mono_ms()));
+	while (!*quit) {
+		if ((now = mono_ms()) < next) {
+			/* A signal cuts the wait short (no SA_RESTART). */
+			poll(NULL, 0,
+			    (int)(next - now > 1000 ? 1000 : next - now));
+			continue;
+		}
+		au_err_clear(&e);
+		st = updater_cycle(u, &conv, &retry, &e);
+		log_debug("host %s: cycle done: %s, %s", u->hostname,
+		    au_strerror(st), conv ? "converged" : "not converged");
+		now = mono_ms();
+		if (st == AU_OK)
+			next = heartbeat_success(
+			    &u->hb, 0, now, sig_random_uniform(UINT32_MAX));
+		else
+			next = heartbeat_failure(
+			    &u->hb, retry, now, sig_random_uniform(UINT32_MAX));
+	}
+}
