@@ -13,7 +13,7 @@
 
 #define AUTH_DOMAIN "au-req-v1"
 #define AUTH_DOMAIN_LEN (sizeof(AUTH_DOMAIN) - 1)
-#define AUTH_MSG_MAX                                                  \
+#define AUTH_MSG_MAX                                                        \
 	(AUTH_DOMAIN_LEN + 4 + AUTH_METHOD_MAX + 1 + 8 + AUTH_NONCE_BYTES + \
 	    SIG_HASH_BYTES)
 /* Token layout offsets. */
@@ -34,21 +34,21 @@ struct replay_entry {
 struct auth_replay {
 	pthread_mutex_t      mtx;
 	struct replay_entry *slots;
-	size_t               mask;      /* capacity - 1, a power of two */
-	size_t               used;      /* slots ever filled since rebuild */
-	size_t               max_used;  /* 3/4 of capacity */
+	size_t               mask;     /* capacity - 1, a power of two */
+	size_t               used;     /* slots ever filled since rebuild */
+	size_t               max_used; /* 3/4 of capacity */
 	uint64_t             window_ms;
 	uint64_t             next_sweep; /* no expiry before this time */
 	uint8_t              hash_key[SIG_MAC_KEY_BYTES];
 };
 
-static size_t build_msg(uint8_t *buf, uint32_t protocol, const char *method,
-    size_t mlen, uint64_t ts, const uint8_t *nonce, const void *payload,
-    size_t plen);
-static void   put_be64(uint8_t *p, uint64_t v);
+static size_t   build_msg(uint8_t *buf, uint32_t protocol, const char *method,
+      size_t mlen, uint64_t ts, const uint8_t *nonce, const void *payload,
+      size_t plen);
+static void     put_be64(uint8_t *p, uint64_t v);
 static uint64_t get_be64(const uint8_t *p);
-static size_t replay_hash(const struct auth_replay *r, const uint8_t *key);
-static void   replay_sweep(struct auth_replay *r, uint64_t now_ms);
+static size_t   replay_hash(const struct auth_replay *r, const uint8_t *key);
+static void     replay_sweep(struct auth_replay *r, uint64_t now_ms);
 static enum au_status replay_insert(
     struct auth_replay *r, const uint8_t *key, uint64_t now_ms);
 
@@ -105,8 +105,8 @@ auth_sign(uint8_t sig[SIG_BYTES], const uint8_t sk[SIG_SECKEY_BYTES],
 
 	if (mlen > AUTH_METHOD_MAX)
 		return AU_INVALID_ARGUMENT;
-	n = build_msg(msg, protocol, method, mlen, timestamp_ms, nonce,
-	    payload, payload_len);
+	n = build_msg(msg, protocol, method, mlen, timestamp_ms, nonce, payload,
+	    payload_len);
 	sig_sign_detached(sig, msg, n, sk);
 	return AU_OK;
 }
@@ -131,8 +131,8 @@ auth_verify(const uint8_t sig[SIG_BYTES], const uint8_t pk[SIG_PUBKEY_BYTES],
 		    "request time is more than %u s off the server's clock "
 		    "(check the caller's clock)",
 		    skew_s);
-	n = build_msg(msg, protocol, method, mlen, timestamp_ms, nonce,
-	    payload, payload_len);
+	n = build_msg(msg, protocol, method, mlen, timestamp_ms, nonce, payload,
+	    payload_len);
 	if (sig_verify_detached(sig, msg, n, pk) != AU_OK)
 		return au_err_set(err, AU_UNAUTHENTICATED, "bad signature");
 	return AU_OK;
@@ -159,7 +159,7 @@ static bool
 role_valid(uint8_t role)
 {
 	return role == AU_ROLE_HOST || role == AU_ROLE_RELEASE ||
-	    role == AU_ROLE_ADMIN;
+	       role == AU_ROLE_ADMIN;
 }
 
 enum au_status
@@ -171,18 +171,23 @@ auth_token_verify(const uint8_t *token, size_t len,
 
 	if (len < TOK_MIN || len > AUTH_TOKEN_MAX ||
 	    token[0] != AUTH_TOKEN_VERSION)
-		return au_err_set(err, AU_UNAUTHENTICATED, "session token invalid");
+		return au_err_set(
+		    err, AU_UNAUTHENTICATED, "session token invalid");
 	nlen = token[TOK_NLEN];
 	if (len != TOK_MIN + nlen || nlen > RPC_NAME_MAX)
-		return au_err_set(err, AU_UNAUTHENTICATED, "session token invalid");
-	if (sig_mac_verify(token + TOK_NAME + nlen, token, TOK_NAME + nlen,
-	        key) != AU_OK)
-		return au_err_set(err, AU_UNAUTHENTICATED, "session token invalid");
+		return au_err_set(
+		    err, AU_UNAUTHENTICATED, "session token invalid");
+	if (sig_mac_verify(
+	        token + TOK_NAME + nlen, token, TOK_NAME + nlen, key) != AU_OK)
+		return au_err_set(
+		    err, AU_UNAUTHENTICATED, "session token invalid");
 	if (get_be64(token + TOK_EXPIRY) <= now_ms)
-		return au_err_set(err, AU_UNAUTHENTICATED, "session token expired");
+		return au_err_set(
+		    err, AU_UNAUTHENTICATED, "session token expired");
 	if (!role_valid(token[TOK_ROLE]) ||
 	    memchr(token + TOK_NAME, 0, nlen) != NULL)
-		return au_err_set(err, AU_UNAUTHENTICATED, "session token invalid");
+		return au_err_set(
+		    err, AU_UNAUTHENTICATED, "session token invalid");
 	memset(out, 0, sizeof(*out));
 	out->role = (enum au_role)token[TOK_ROLE];
 	memcpy(out->name, token + TOK_NAME, nlen);

@@ -32,7 +32,8 @@
 /* Longest method name ("au.v1.AdminService/UploadPackage" is 32). */
 #define AUTH_METHOD_MAX 128
 #define AUTH_TOKEN_VERSION 1
-#define AUTH_TOKEN_MAX (1 + 1 + 8 + SIG_PUBKEY_BYTES + 1 + RPC_NAME_MAX + SIG_MAC_BYTES)
+#define AUTH_TOKEN_MAX \
+	(1 + 1 + 8 + SIG_PUBKEY_BYTES + 1 + RPC_NAME_MAX + SIG_MAC_BYTES)
 
 /* Sign a request: fills sig.  AU_INVALID_ARGUMENT when method is longer
  * than AUTH_METHOD_MAX. */

@@ -102,8 +102,9 @@ struct rpc_server_conf {
 struct rpc_server;
 
 /* Create a server for the given services (the array is copied; the
- * services are borrowed and must outlive the server).  Copies conf.  Returns AU_OK and *out, or a status with err set
- * (unreadable certificates, a URL nng refuses). */
+ * services are borrowed and must outlive the server).  Copies conf.
+ * Returns AU_OK and *out, or a status with err set (unreadable
+ * certificates, a URL nng refuses). */
 enum au_status rpc_server_new(const struct rpc_server_conf *conf,
     ProtobufCService *const *services, size_t nservices,
     struct rpc_server **out, struct au_err *err);
@@ -113,6 +114,9 @@ enum au_status rpc_server_start(struct rpc_server *srv, struct au_err *err);
 
 /* The TCP port the listener is bound to (useful with port 0). */
 int rpc_server_port(const struct rpc_server *srv);
+
+/* Connections (TLS sessions that completed the SP handshake) open now. */
+int rpc_server_connections(const struct rpc_server *srv);
 
 /* Stop taking requests and wait for the handlers in flight to finish. */
 void rpc_server_stop(struct rpc_server *srv);
@@ -132,6 +136,14 @@ void rpc_call_fail(void *closure_data, enum au_status code, const char *fmt,
  * AU_RESOURCE_EXHAUSTED or AU_UNAVAILABLE). */
 void rpc_call_retry_after(void *closure_data, uint32_t ms);
 
+/* Note on server_name: mbedtls 2.28 (nng's TLS on Debian 12) matches only
+ * DNS names in the certificate, never IP addresses, so a URL with
+ * 127.0.0.1 needs server_name = "localhost" (mkcerts.sh puts it in meta's
+ * certificate).  A TLS failure (wrong server name, a certificate from
+ * another CA, no client certificate on meta's side) fails the call with
+ * AU_UNAVAILABLE and a message that says TLS; connection refused likewise
+ * and says so.  Such a call returns after two failed dial attempts (a few
+ * hundred ms) rather than at its deadline. */
 struct rpc_client_conf {
 	const char *url;       /* "tls+tcp://meta.example:7600" */
 	const char *ca_file;   /* the fleet CA: meta's cert must chain */

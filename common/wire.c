@@ -21,11 +21,11 @@ struct walk {
 static const char *const name_fields[] = {"name", "agent", "hostname", "hosts",
     "version", "report_id", "key_id", "prefix", "after", "caller_name", NULL};
 
-static int read_varint(struct walk *w, uint64_t *v);
-static size_t string_cap(const ProtobufCFieldDescriptor *f);
+static int            read_varint(struct walk *w, uint64_t *v);
+static size_t         string_cap(const ProtobufCFieldDescriptor *f);
 static enum au_status check_ld(const ProtobufCMessageDescriptor *desc,
-    const ProtobufCFieldDescriptor *f, const uint8_t *p, size_t len,
-    int depth, uint32_t *count, struct au_err *err);
+    const ProtobufCFieldDescriptor *f, const uint8_t *p, size_t len, int depth,
+    uint32_t *count, struct au_err *err);
 static enum au_status walk_message(const ProtobufCMessageDescriptor *desc,
     const uint8_t *data, size_t len, int depth, struct au_err *err);
 
@@ -89,8 +89,8 @@ packed_count(const ProtobufCFieldDescriptor *f, const uint8_t *p, size_t len)
  * array. */
 static enum au_status
 check_ld(const ProtobufCMessageDescriptor *desc,
-    const ProtobufCFieldDescriptor *f, const uint8_t *p, size_t len,
-    int depth, uint32_t *count, struct au_err *err)
+    const ProtobufCFieldDescriptor *f, const uint8_t *p, size_t len, int depth,
+    uint32_t *count, struct au_err *err)
 {
 	size_t cap;
 
@@ -179,8 +179,8 @@ walk_message(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
 		if (f == NULL)
 			continue; /* unknown field: protobuf-c keeps it */
 		count = (size_t)(f - desc->fields) < WIRE_COUNTED_FIELDS
-		    ? &counts[f - desc->fields]
-		    : &spare;
+		            ? &counts[f - desc->fields]
+		            : &spare;
 		if (wt == 2) {
 			if ((st = check_ld(desc, f, vp, (size_t)vlen, depth,
 			         count, err)) != AU_OK)
@@ -242,15 +242,15 @@ check_request(const Au__V1__Request *rq, struct au_err *err)
 }
 
 enum au_status
-wire_request_unpack(const uint8_t *data, size_t len, Au__V1__Request **out,
-    struct au_err *err)
+wire_request_unpack(
+    const uint8_t *data, size_t len, Au__V1__Request **out, struct au_err *err)
 {
 	ProtobufCMessage *m;
 	enum au_status    st;
 
 	*out = NULL;
-	if ((st = wire_unpack(&au__v1__request__descriptor, data, len, &m,
-	         err)) != AU_OK)
+	if ((st = wire_unpack(
+	         &au__v1__request__descriptor, data, len, &m, err)) != AU_OK)
 		return st;
 	if ((st = check_request((Au__V1__Request *)m, err)) != AU_OK) {
 		protobuf_c_message_free_unpacked(m, NULL);
@@ -268,8 +268,8 @@ wire_reply_unpack(
 	enum au_status    st;
 
 	*out = NULL;
-	if ((st = wire_unpack(&au__v1__reply__descriptor, data, len, &m,
-	         err)) != AU_OK)
+	if ((st = wire_unpack(
+	         &au__v1__reply__descriptor, data, len, &m, err)) != AU_OK)
 		return st;
 	*out = (Au__V1__Reply *)m;
 	return AU_OK;
@@ -280,9 +280,9 @@ wire_name_valid(const char *s)
 {
 	size_t n = 0;
 
-	if (s == NULL || !((s[0] >= 'a' && s[0] <= 'z') ||
-	                      (s[0] >= 'A' && s[0] <= 'Z') ||
-	                      (s[0] >= '0' && s[0] <= '9')))
+	if (s == NULL ||
+	    !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
+	        (s[0] >= '0' && s[0] <= '9')))
 		return false;
 	for (; s[n] != '\0'; n++) {
 		char c = s[n];

@@ -49,21 +49,21 @@ enum au_status wire_check(const ProtobufCMessageDescriptor *desc,
  * AU_RESOURCE_EXHAUSTED is not distinguished from a parse failure by
  * protobuf-c, so both are AU_INVALID_ARGUMENT. */
 enum au_status wire_unpack(const ProtobufCMessageDescriptor *desc,
-    const uint8_t *data, size_t len, ProtobufCMessage **out,
-    struct au_err *err) __attribute__((warn_unused_result));
+    const uint8_t *data, size_t len, ProtobufCMessage **out, struct au_err *err)
+    __attribute__((warn_unused_result));
 
 /* Unpack a Request envelope and check its fields: method at most
  * WIRE_METHOD_MAX, SignedAuth sizes (32-byte key, 16-byte nonce, 64-byte
  * signature), token at most WIRE_TOKEN_MAX.  Free with
  * au__v1__request__free_unpacked(*out, NULL). */
-enum au_status wire_request_unpack(const uint8_t *data, size_t len,
-    Au__V1__Request **out, struct au_err *err)
+enum au_status wire_request_unpack(
+    const uint8_t *data, size_t len, Au__V1__Request **out, struct au_err *err)
     __attribute__((warn_unused_result));
 
 /* Unpack a Reply envelope (limits as wire_check).  Free with
  * au__v1__reply__free_unpacked(*out, NULL). */
-enum au_status wire_reply_unpack(const uint8_t *data, size_t len,
-    Au__V1__Reply **out, struct au_err *err)
+enum au_status wire_reply_unpack(
+    const uint8_t *data, size_t len, Au__V1__Reply **out, struct au_err *err)
     __attribute__((warn_unused_result));
 
 /* A name or version in the strict character set: 1..WIRE_NAME_MAX bytes of

@@ -117,8 +117,8 @@ tls(const char *dir, const char *name, bool server)
 	cert = slurp(p);
 	snprintf(p, sizeof(p), "%s/%s.key", dir, name);
 	key = slurp(p);
-	if ((rv = nng_tls_config_alloc(&cfg,
-	         server ? NNG_TLS_MODE_SERVER : NNG_TLS_MODE_CLIENT)) ||
+	if ((rv = nng_tls_config_alloc(
+	         &cfg, server ? NNG_TLS_MODE_SERVER : NNG_TLS_MODE_CLIENT)) ||
 	    (rv = nng_tls_config_auth_mode(cfg, NNG_TLS_AUTH_MODE_REQUIRED)) ||
 	    (rv = nng_tls_config_ca_chain(cfg, ca, NULL)) ||
 	    (rv = nng_tls_config_own_cert(cfg, cert, key, NULL)) ||
@@ -282,8 +282,8 @@ run_load(const char *dir, int port, const uint8_t *req, size_t reqlen,
 	l->check_reply = check;
 	snprintf(url, sizeof(url), "tls+tcp://127.0.0.1:%d", port);
 	if ((rv = nng_req0_open(&l->sock)) ||
-	    (rv = nng_socket_set_ms(l->sock, NNG_OPT_REQ_RESENDTIME,
-	         NNG_DURATION_INFINITE)) ||
+	    (rv = nng_socket_set_ms(
+	         l->sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE)) ||
 	    (rv = nng_socket_set_size(l->sock, NNG_OPT_RECVMAXSZ, 1 << 20)) ||
 	    (rv = nng_dialer_create(&d, l->sock, url)) ||
 	    (rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, cfg)) ||
@@ -310,7 +310,8 @@ run_load(const char *dir, int port, const uint8_t *req, size_t reqlen,
 	r.p50_us = n ? (double)l->lat[n / 2] / 1000 : 0;
 	r.p99_us = n ? (double)l->lat[n * 99 / 100] / 1000 : 0;
 	if (atomic_load(&l->errors) > 0)
-		fprintf(stderr, "rpc_bench: %d errors\n", atomic_load(&l->errors));
+		fprintf(
+		    stderr, "rpc_bench: %d errors\n", atomic_load(&l->errors));
 	nng_close(l->sock);
 	for (int i = 0; i < inflight; i++)
 		nng_aio_free(w[i].aio);
@@ -376,22 +377,22 @@ heartbeat_request(uint8_t *buf, const uint8_t key[SIG_MAC_KEY_BYTES])
 int
 main(int argc, char **argv)
 {
-	static struct echo_ctx echo[MAX_INFLIGHT];
-	static const int       levels[] = {1, 16, 256};
+	static struct echo_ctx      echo[MAX_INFLIGHT];
+	static const int            levels[] = {1, 16, 256};
 	Au__V1__HostService_Service svc;
-	ProtobufCService      *svcs[] = {&svc.base};
-	struct rpc_server_conf conf = {0};
-	struct rpc_server     *srv;
-	struct au_err          err = AU_ERR_INIT;
-	nng_tls_config        *ecfg;
-	nng_socket             es;
-	struct result          a[3], b[3], ra[16], rb[16];
-	const char            *src = getenv("AU_SRC");
-	char                   dir[] = "/tmp/au-bench-XXXXXX", cmd[512], p[3][300];
-	uint8_t                echo_req[100], hb[1024];
-	size_t                 hblen;
-	double                 seconds = 2;
-	int                    c, eport, rounds = 3;
+	ProtobufCService           *svcs[] = {&svc.base};
+	struct rpc_server_conf      conf = {0};
+	struct rpc_server          *srv;
+	struct au_err               err = AU_ERR_INIT;
+	nng_tls_config             *ecfg;
+	nng_socket                  es;
+	struct result               a[3], b[3], ra[16], rb[16];
+	const char                 *src = getenv("AU_SRC");
+	char    dir[] = "/tmp/au-bench-XXXXXX", cmd[512], p[3][300];
+	uint8_t echo_req[100], hb[1024];
+	size_t  hblen;
+	double  seconds = 2;
+	int     c, eport, rounds = 3;
 
 	while ((c = getopt(argc, argv, "s:r:")) != -1)
 		if (c == 's')
@@ -399,8 +400,9 @@ main(int argc, char **argv)
 		else if (c == 'r')
 			rounds = atoi(optarg);
 	if (rounds < 1 || rounds > 16 || seconds <= 0) {
-		fprintf(stderr, "usage: rpc_bench [-s seconds] [-r rounds 1-16] "
-		                "[source-dir]\n");
+		fprintf(stderr,
+		    "usage: rpc_bench [-s seconds] [-r rounds 1-16] "
+		    "[source-dir]\n");
 		return 2;
 	}
 	if (optind < argc)
@@ -432,8 +434,8 @@ main(int argc, char **argv)
 	memset(echo_req, 'x', sizeof(echo_req));
 	for (int i = 0; i < 3; i++) {
 		for (int r = 0; r < rounds; r++) {
-			ra[r] = run_load(dir, eport, echo_req,
-			    sizeof(echo_req), false, levels[i], seconds);
+			ra[r] = run_load(dir, eport, echo_req, sizeof(echo_req),
+			    false, levels[i], seconds);
 			rb[r] = run_load(dir, rpc_server_port(srv), hb, hblen,
 			    true, levels[i], seconds);
 		}

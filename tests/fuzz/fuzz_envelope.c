@@ -20,8 +20,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const ProtobufCServiceDescriptor *const services[] = {
-	&au__v1__host_service__descriptor,
-	&au__v1__admin_service__descriptor,
+    &au__v1__host_service__descriptor,
+    &au__v1__admin_service__descriptor,
 };
 
 static const ProtobufCMethodDescriptor *
@@ -68,7 +68,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)auth_token_verify(rq->token.data, rq->token.len,
 			    key, 1700000000000ull, &p, &err);
 		if ((md = lookup(rq->method)) != NULL)
-			payload(md->input, rq->has_payload ? rq->payload.data : NULL,
+			payload(md->input,
+			    rq->has_payload ? rq->payload.data : NULL,
 			    rq->has_payload ? rq->payload.len : 0);
 		au__v1__request__free_unpacked(rq, NULL);
 	}

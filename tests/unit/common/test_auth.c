@@ -4,11 +4,10 @@
  * clock-skew check, session tokens (every byte is covered by the MAC) and
  * the replay cache (replays, expiry, a full cache refuses).
  */
-#include "au_test.h"
-
 #include <stdio.h>
 #include <string.h>
 
+#include "au_test.h"
 #include "auth.h"
 #include "sig.h"
 
@@ -82,14 +81,14 @@ test_verify_refusals(void **state)
 	                     k.nonce, "p", 1, NOW + 300000, 300, NULL),
 	    AU_UNAUTHENTICATED); /* timestamp is part of the message */
 	/* Skew: 300 s either way is fine, 301 s is not. */
-	assert_int_equal(auth_verify(sig, k.pk, 1, METHOD, NOW, k.nonce, "p",
-	                     1, NOW + 300000, 300, NULL),
+	assert_int_equal(auth_verify(sig, k.pk, 1, METHOD, NOW, k.nonce, "p", 1,
+	                     NOW + 300000, 300, NULL),
 	    AU_OK);
-	assert_int_equal(auth_verify(sig, k.pk, 1, METHOD, NOW, k.nonce, "p",
-	                     1, NOW - 300000, 300, NULL),
+	assert_int_equal(auth_verify(sig, k.pk, 1, METHOD, NOW, k.nonce, "p", 1,
+	                     NOW - 300000, 300, NULL),
 	    AU_OK);
-	assert_int_equal(auth_verify(sig, k.pk, 1, METHOD, NOW, k.nonce, "p",
-	                     1, NOW + 301000, 300, &err),
+	assert_int_equal(auth_verify(sig, k.pk, 1, METHOD, NOW, k.nonce, "p", 1,
+	                     NOW + 301000, 300, &err),
 	    AU_UNAUTHENTICATED);
 	assert_non_null(strstr(err.msg, "clock"));
 	/* Every other input changes the verdict. */
@@ -97,8 +96,8 @@ test_verify_refusals(void **state)
 	                     "p", 1, NOW, 300, &err),
 	    AU_UNAUTHENTICATED);
 	assert_string_equal(err.msg, "bad signature");
-	assert_int_equal(auth_verify(sig, k.pk, 2, METHOD, NOW, k.nonce, "p",
-	                     1, NOW, 300, NULL),
+	assert_int_equal(auth_verify(sig, k.pk, 2, METHOD, NOW, k.nonce, "p", 1,
+	                     NOW, 300, NULL),
 	    AU_UNAUTHENTICATED);
 	assert_int_equal(auth_verify(sig, k.pk, 1, "au.v1.HostService/Ping",
 	                     NOW, k.nonce, "p", 1, NOW, 300, NULL),
@@ -106,8 +105,8 @@ test_verify_refusals(void **state)
 	assert_int_equal(auth_verify(sig, k.pk, 1, METHOD, NOW, other.pk, "p",
 	                     1, NOW, 300, NULL),
 	    AU_UNAUTHENTICATED);
-	assert_int_equal(auth_verify(sig, k.pk, 1, METHOD, NOW, k.nonce, "q",
-	                     1, NOW, 300, NULL),
+	assert_int_equal(auth_verify(sig, k.pk, 1, METHOD, NOW, k.nonce, "q", 1,
+	                     NOW, 300, NULL),
 	    AU_UNAUTHENTICATED);
 }
 
@@ -124,8 +123,8 @@ test_method_too_long(void **state)
 	m[sizeof(m) - 1] = '\0';
 	assert_int_equal(auth_sign(sig, k.sk, 1, m, NOW, k.nonce, NULL, 0),
 	    AU_INVALID_ARGUMENT);
-	assert_int_equal(auth_verify(sig, k.pk, 1, m, NOW, k.nonce, NULL, 0,
-	                     NOW, 300, NULL),
+	assert_int_equal(
+	    auth_verify(sig, k.pk, 1, m, NOW, k.nonce, NULL, 0, NOW, 300, NULL),
 	    AU_UNAUTHENTICATED);
 }
 
@@ -145,7 +144,8 @@ test_tokens(void **state)
 	sig_random(p.pubkey, sizeof(p.pubkey));
 	n = auth_token_issue(tok, key, &p, NOW + 1000);
 	assert_int_equal(n, 1 + 1 + 8 + 32 + 1 + 5 + 32);
-	assert_int_equal(auth_token_verify(tok, n, key, NOW, &got, NULL), AU_OK);
+	assert_int_equal(
+	    auth_token_verify(tok, n, key, NOW, &got, NULL), AU_OK);
 	assert_int_equal(got.role, AU_ROLE_ADMIN);
 	assert_string_equal(got.name, "alice");
 	assert_memory_equal(got.pubkey, p.pubkey, 32);
@@ -158,13 +158,14 @@ test_tokens(void **state)
 	/* Any flipped bit, any length change: invalid. */
 	for (size_t i = 0; i < n; i++) {
 		tok[i] ^= 0x01;
-		assert_int_equal(auth_token_verify(tok, n, key, NOW, &got, NULL),
+		assert_int_equal(
+		    auth_token_verify(tok, n, key, NOW, &got, NULL),
 		    AU_UNAUTHENTICATED);
 		tok[i] ^= 0x01;
 	}
 	for (size_t len = 0; len < n; len++)
-		assert_int_equal(auth_token_verify(tok, len, key, NOW, &got,
-		                     &err),
+		assert_int_equal(
+		    auth_token_verify(tok, len, key, NOW, &got, &err),
 		    AU_UNAUTHENTICATED);
 	assert_string_equal(err.msg, "session token invalid");
 	/* A name of the full 64 bytes fits. */
@@ -172,7 +173,8 @@ test_tokens(void **state)
 	p.name[RPC_NAME_MAX] = '\0';
 	n = auth_token_issue(tok, key, &p, NOW + 1000);
 	assert_int_equal(n, AUTH_TOKEN_MAX);
-	assert_int_equal(auth_token_verify(tok, n, key, NOW, &got, NULL), AU_OK);
+	assert_int_equal(
+	    auth_token_verify(tok, n, key, NOW, &got, NULL), AU_OK);
 	assert_string_equal(got.name, p.name);
 }
 
@@ -185,7 +187,8 @@ test_replay_cache(void **state)
 	(void)state;
 	assert_non_null(r);
 	assert_int_equal(auth_replay_add(r, pk, nonce, NOW), AU_OK);
-	assert_int_equal(auth_replay_add(r, pk, nonce, NOW + 999), AU_UNAUTHENTICATED);
+	assert_int_equal(
+	    auth_replay_add(r, pk, nonce, NOW + 999), AU_UNAUTHENTICATED);
 	/* The same nonce from another key is another request. */
 	assert_int_equal(auth_replay_add(r, pk2, nonce, NOW), AU_OK);
 	/* After the window, the entry is gone. */
@@ -207,7 +210,8 @@ test_replay_cache_full(void **state)
 		assert_int_equal(auth_replay_add(r, pk, nonce, NOW), AU_OK);
 	}
 	nonce[0] = 100;
-	assert_int_equal(auth_replay_add(r, pk, nonce, NOW + 10), AU_UNAVAILABLE);
+	assert_int_equal(
+	    auth_replay_add(r, pk, nonce, NOW + 10), AU_UNAVAILABLE);
 	/* Every old entry is still remembered. */
 	for (i = 0; i < 12; i++) {
 		nonce[0] = (uint8_t)i;
@@ -218,7 +222,8 @@ test_replay_cache_full(void **state)
 	assert_int_equal(auth_replay_add(r, pk, nonce, NOW + 1000), AU_OK);
 	for (i = 20; i < 30; i++) {
 		nonce[0] = (uint8_t)i;
-		assert_int_equal(auth_replay_add(r, pk, nonce, NOW + 1001), AU_OK);
+		assert_int_equal(
+		    auth_replay_add(r, pk, nonce, NOW + 1001), AU_OK);
 	}
 	assert_true(auth_replay_count(r) <= 12);
 	auth_replay_free(r);
@@ -229,12 +234,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_signed_message_layout),
-		cmocka_unit_test(test_verify_refusals),
-		cmocka_unit_test(test_method_too_long),
-		cmocka_unit_test(test_tokens),
-		cmocka_unit_test(test_replay_cache),
-		cmocka_unit_test(test_replay_cache_full),
+	    cmocka_unit_test(test_signed_message_layout),
+	    cmocka_unit_test(test_verify_refusals),
+	    cmocka_unit_test(test_method_too_long),
+	    cmocka_unit_test(test_tokens),
+	    cmocka_unit_test(test_replay_cache),
+	    cmocka_unit_test(test_replay_cache_full),
 	};
 
 	if (sig_init() != AU_OK)

@@ -4,8 +4,6 @@
  * path joins, secret-file modes, mkdir -p and rm -rf (which must not
  * follow symlinks out of the tree), errno mapping.
  */
-#include "au_test.h"
-
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -14,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "au_test.h"
 #include "fsutil.h"
 
 struct tmp {
@@ -58,21 +57,30 @@ test_write_read(void **state)
 	char       *buf = NULL;
 	size_t      len = 0;
 
-	assert_int_equal(fsutil_write_atomic(at(t, "f"), "hello", 5, 0640, NULL), AU_OK);
+	assert_int_equal(
+	    fsutil_write_atomic(at(t, "f"), "hello", 5, 0640, NULL), AU_OK);
 	assert_int_equal(stat(at(t, "f"), &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0640);
-	assert_int_equal(fsutil_read_file(at(t, "f"), 5, &buf, &len, NULL), AU_OK);
+	assert_int_equal(
+	    fsutil_read_file(at(t, "f"), 5, &buf, &len, NULL), AU_OK);
 	assert_int_equal(len, 5);
 	assert_string_equal(buf, "hello");
 	free(buf);
 	/* Replaced atomically, no temporary file left behind. */
-	assert_int_equal(fsutil_write_atomic(at(t, "f"), "bye", 3, 0600, NULL), AU_OK);
-	assert_int_equal(fsutil_read_file(at(t, "f"), 100, &buf, &len, NULL), AU_OK);
+	assert_int_equal(
+	    fsutil_write_atomic(at(t, "f"), "bye", 3, 0600, NULL), AU_OK);
+	assert_int_equal(
+	    fsutil_read_file(at(t, "f"), 100, &buf, &len, NULL), AU_OK);
 	assert_string_equal(buf, "bye");
 	free(buf);
-	assert_int_equal(fsutil_read_file(at(t, "f"), 2, &buf, &len, NULL), AU_OUT_OF_RANGE);
-	assert_int_equal(fsutil_read_file(at(t, "missing"), 2, &buf, &len, NULL), AU_NOT_FOUND);
-	assert_int_equal(fsutil_write_atomic(at(t, "no/such/dir"), "x", 1, 0600, NULL), AU_NOT_FOUND);
+	assert_int_equal(
+	    fsutil_read_file(at(t, "f"), 2, &buf, &len, NULL), AU_OUT_OF_RANGE);
+	assert_int_equal(
+	    fsutil_read_file(at(t, "missing"), 2, &buf, &len, NULL),
+	    AU_NOT_FOUND);
+	assert_int_equal(
+	    fsutil_write_atomic(at(t, "no/such/dir"), "x", 1, 0600, NULL),
+	    AU_NOT_FOUND);
 	assert_int_equal(fsutil_fsync_dir(t->dir, NULL), AU_OK);
 	assert_int_equal(fsutil_fsync_dir(at(t, "f"), NULL), AU_OK);
 }
@@ -86,12 +94,19 @@ test_join(void **state)
 	(void)state;
 	assert_int_equal(fsutil_join(out, sizeof(out), "/a", "b", NULL), AU_OK);
 	assert_string_equal(out, "/a/b");
-	assert_int_equal(fsutil_join(out, sizeof(out), "/a", "..", &err), AU_INVALID_ARGUMENT);
-	assert_int_equal(fsutil_join(out, sizeof(out), "/a", ".", NULL), AU_INVALID_ARGUMENT);
-	assert_int_equal(fsutil_join(out, sizeof(out), "/a", "", NULL), AU_INVALID_ARGUMENT);
-	assert_int_equal(fsutil_join(out, sizeof(out), "/a", "b/c", NULL), AU_INVALID_ARGUMENT);
-	assert_int_equal(fsutil_join(out, sizeof(out), "/a", "/etc", NULL), AU_INVALID_ARGUMENT);
-	assert_int_equal(fsutil_join(out, sizeof(out), "/a", "0123456789abcdef", NULL), AU_OUT_OF_RANGE);
+	assert_int_equal(fsutil_join(out, sizeof(out), "/a", "..", &err),
+	    AU_INVALID_ARGUMENT);
+	assert_int_equal(fsutil_join(out, sizeof(out), "/a", ".", NULL),
+	    AU_INVALID_ARGUMENT);
+	assert_int_equal(
+	    fsutil_join(out, sizeof(out), "/a", "", NULL), AU_INVALID_ARGUMENT);
+	assert_int_equal(fsutil_join(out, sizeof(out), "/a", "b/c", NULL),
+	    AU_INVALID_ARGUMENT);
+	assert_int_equal(fsutil_join(out, sizeof(out), "/a", "/etc", NULL),
+	    AU_INVALID_ARGUMENT);
+	assert_int_equal(
+	    fsutil_join(out, sizeof(out), "/a", "0123456789abcdef", NULL),
+	    AU_OUT_OF_RANGE);
 }
 
 static void
@@ -99,13 +114,17 @@ test_check_secret(void **state)
 {
 	struct tmp *t = *state;
 
-	assert_int_equal(fsutil_write_atomic(at(t, "k"), "s", 1, 0600, NULL), AU_OK);
+	assert_int_equal(
+	    fsutil_write_atomic(at(t, "k"), "s", 1, 0600, NULL), AU_OK);
 	assert_int_equal(fsutil_check_secret(at(t, "k"), NULL), AU_OK);
 	assert_int_equal(chmod(at(t, "k"), 0640), 0);
-	assert_int_equal(fsutil_check_secret(at(t, "k"), NULL), AU_PERMISSION_DENIED);
+	assert_int_equal(
+	    fsutil_check_secret(at(t, "k"), NULL), AU_PERMISSION_DENIED);
 	assert_int_equal(chmod(at(t, "k"), 0604), 0);
-	assert_int_equal(fsutil_check_secret(at(t, "k"), NULL), AU_PERMISSION_DENIED);
-	assert_int_equal(fsutil_check_secret(at(t, "none"), NULL), AU_NOT_FOUND);
+	assert_int_equal(
+	    fsutil_check_secret(at(t, "k"), NULL), AU_PERMISSION_DENIED);
+	assert_int_equal(
+	    fsutil_check_secret(at(t, "none"), NULL), AU_NOT_FOUND);
 }
 
 static void
@@ -123,7 +142,8 @@ test_mkdirs_remove(void **state)
 	/* A symlink inside the tree is removed, not followed. */
 	snprintf(outside, sizeof(outside), "%s/keep", t->dir);
 	assert_int_equal(mkdir(outside, 0700), 0);
-	assert_int_equal(fsutil_write_atomic(at(t, "keep/file"), "x", 1, 0600, NULL), AU_OK);
+	assert_int_equal(
+	    fsutil_write_atomic(at(t, "keep/file"), "x", 1, 0600, NULL), AU_OK);
 	assert_int_equal(symlink(outside, at(t, "a/b/link")), 0);
 	assert_int_equal(fsutil_remove_tree(at(t, "a"), NULL), AU_OK);
 	assert_int_equal(lstat(at(t, "a"), &sb), -1);
@@ -148,11 +168,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_write_read, setup, teardown),
-		cmocka_unit_test(test_join),
-		cmocka_unit_test_setup_teardown(test_check_secret, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mkdirs_remove, setup, teardown),
-		cmocka_unit_test(test_errno_status),
+	    cmocka_unit_test_setup_teardown(test_write_read, setup, teardown),
+	    cmocka_unit_test(test_join),
+	    cmocka_unit_test_setup_teardown(test_check_secret, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_mkdirs_remove, setup, teardown),
+	    cmocka_unit_test(test_errno_status),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,12 +5,9 @@
  * small real service (au.v1.HostService plus two AdminService methods).
  * Hostile input goes through raw nng sockets and a raw TLS stream.
  */
-#include "au_test.h"
-
 #include <sys/wait.h>
 
 #include <arpa/inet.h>
-
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/reqrep0/req.h>
@@ -22,6 +19,7 @@
 #include <unistd.h>
 
 #include "au.pb-c.h"
+#include "au_test.h"
 #include "auth.h"
 #include "log.h"
 #include "rpc.h"
@@ -29,24 +27,21 @@
 #include "wire.h"
 
 struct fixture {
-	char     dir[64];
-	char     other[80]; /* a second, unrelated CA */
-	uint8_t  host_sk[SIG_SECKEY_BYTES];
-	uint8_t  admin_sk[SIG_SECKEY_BYTES];
-	uint8_t  admin_pk[SIG_PUBKEY_BYTES];
-	uint8_t  token_key[SIG_MAC_KEY_BYTES];
-	char     path[8][128];
-	atomic_int signed_calls;
+	char                         dir[64];
+	char                         other[80]; /* a second, unrelated CA */
+	uint8_t                      host_sk[SIG_SECKEY_BYTES];
+	uint8_t                      admin_sk[SIG_SECKEY_BYTES];
+	uint8_t                      admin_pk[SIG_PUBKEY_BYTES];
+	uint8_t                      banned_sk[SIG_SECKEY_BYTES];
+	uint8_t                      banned_pk[SIG_PUBKEY_BYTES];
+	uint8_t                      token_key[SIG_MAC_KEY_BYTES];
+	char                         path[8][128];
+	atomic_int                   signed_calls;
 	Au__V1__HostService_Service  host_svc;
 	Au__V1__AdminService_Service admin_svc;
 	struct rpc_server           *srv;
 	char                         url[64];
 };
-
-/* The fixture reached from handlers: the service struct is embedded. */
-#define FIX_FROM_HOST(s)                                               \
-	((struct fixture *)(void *)((char *)(s) -                      \
-	    offsetof(struct fixture, host_svc)))
 
 static const char *
 fpath(struct fixture *f, int slot, const char *dir, const char *name)
@@ -89,7 +84,8 @@ h_heartbeat(Au__V1__HostService_Service *s, const Au__V1__HeartbeatRequest *in,
 
 /* Fails with NOT_FOUND, or answers length bytes of data. */
 static void
-h_get_package(Au__V1__HostService_Service *s, const Au__V1__GetPackageRequest *in,
+h_get_package(Au__V1__HostService_Service *s,
+    const Au__V1__GetPackageRequest       *in,
     Au__V1__GetPackageReply_Closure closure, void *cd)
 {
 	Au__V1__GetPackageReply rep = AU__V1__GET_PACKAGE_REPLY__INIT;
@@ -123,8 +119,8 @@ h_report(Au__V1__HostService_Service *s, const Au__V1__ReportRequest *in,
 
 static void
 h_set_version(Au__V1__AdminService_Service *s,
-    const Au__V1__SetVersionRequest *in, Au__V1__SetVersionReply_Closure closure,
-    void *cd)
+    const Au__V1__SetVersionRequest        *in,
+    Au__V1__SetVersionReply_Closure closure, void *cd)
 {
 	Au__V1__SetVersionReply rep = AU__V1__SET_VERSION_REPLY__INIT;
 
@@ -143,6 +139,8 @@ identify(void *arg, const uint8_t pk[SIG_PUBKEY_BYTES],
 
 	(void)err;
 	atomic_fetch_add(&f->signed_calls, 1);
+	if (memcmp(pk, f->banned_pk, SIG_PUBKEY_BYTES) == 0)
+		return AU_PERMISSION_DENIED; /* no message: rpc supplies one */
 	if (memcmp(pk, f->admin_pk, SIG_PUBKEY_BYTES) == 0) {
 		out->role = AU_ROLE_ADMIN;
 		snprintf(out->name, sizeof(out->name), "alice");
@@ -170,7 +168,7 @@ static enum au_status
 server_start(struct fixture *f, const uint8_t key[SIG_MAC_KEY_BYTES],
     size_t recv_max, int port, struct rpc_server **out)
 {
-	ProtobufCService *svcs[] = {&f->host_svc.base, &f->admin_svc.base};
+	ProtobufCService      *svcs[] = {&f->host_svc.base, &f->admin_svc.base};
 	struct rpc_server_conf conf = {0};
 	struct au_err          err = AU_ERR_INIT;
 	char                   url[64];
@@ -222,8 +220,8 @@ ping(struct rpc_client *c, struct rpc_result *res)
 
 	rpc_result_fini(res);
 	au__v1__host_service__ping(
-	    rpc_client_service(c, &au__v1__host_service__descriptor), &rq,
-	    NULL, res);
+	    rpc_client_service(c, &au__v1__host_service__descriptor), &rq, NULL,
+	    res);
 	if (res->status != AU_OK)
 		fprintf(stderr, "ping: %s\n", au_err_str(&res->err));
 	return res->status;
@@ -250,12 +248,14 @@ group_setup(void **state)
 	if (system(cmd) != 0)
 		return -1;
 	sig_keypair(f->admin_pk, f->admin_sk);
+	sig_keypair(f->banned_pk, f->banned_sk);
 	{
 		uint8_t pk[SIG_PUBKEY_BYTES];
 		sig_keypair(pk, f->host_sk);
 	}
 	sig_random(f->token_key, sizeof(f->token_key));
-	f->host_svc = (Au__V1__HostService_Service)AU__V1__HOST_SERVICE__INIT(h_);
+	f->host_svc =
+	    (Au__V1__HostService_Service)AU__V1__HOST_SERVICE__INIT(h_);
 	au__v1__admin_service__init(&f->admin_svc, NULL);
 	f->admin_svc.set_version = h_set_version;
 	if (server_start(f, f->token_key, 64 * 1024, 0, &f->srv) != AU_OK)
@@ -285,15 +285,17 @@ group_teardown(void **state)
 static void
 test_ping_signed_then_token(void **state)
 {
-	struct fixture   *f = *state;
-	struct rpc_client *c = client_new(f, f->dir, "host", f->host_sk, NULL, 5000);
-	struct rpc_result res = RPC_RESULT_INIT;
+	struct fixture    *f = *state;
+	struct rpc_client *c =
+	    client_new(f, f->dir, "host", f->host_sk, NULL, 5000);
+	struct rpc_result  res = RPC_RESULT_INIT;
 	Au__V1__PingReply *rep;
 	char               kid[SIG_KEYID_HEX_BYTES];
 	uint8_t            pk[SIG_PUBKEY_BYTES];
 	int                before = atomic_load(&f->signed_calls);
 
 	assert_int_equal(ping(c, &res), AU_OK);
+	assert_true(rpc_server_connections(f->srv) >= 1);
 	rep = (Au__V1__PingReply *)res.reply;
 	sig_sk_to_pk(f->host_sk, pk);
 	sig_key_id(pk, kid);
@@ -311,11 +313,13 @@ test_ping_signed_then_token(void **state)
 static void
 test_permission_denied(void **state)
 {
-	struct fixture          *f = *state;
-	struct rpc_client       *c = client_new(f, f->dir, "host", f->host_sk, NULL, 5000);
-	struct rpc_client       *a = client_new(f, f->dir, "admin", f->admin_sk, NULL, 5000);
+	struct fixture    *f = *state;
+	struct rpc_client *c =
+	    client_new(f, f->dir, "host", f->host_sk, NULL, 5000);
+	struct rpc_client *a =
+	    client_new(f, f->dir, "admin", f->admin_sk, NULL, 5000);
 	Au__V1__SetVersionRequest rq = AU__V1__SET_VERSION_REQUEST__INIT;
-	struct rpc_result        res = RPC_RESULT_INIT;
+	struct rpc_result         res = RPC_RESULT_INIT;
 
 	rq.agent = "nodex";
 	rq.version = "1.4.2";
@@ -339,12 +343,33 @@ test_permission_denied(void **state)
 	rpc_client_free(a);
 }
 
+/* identify() refuses a key outright: every call is PERMISSION_DENIED. */
+static void
+test_identify_refusal(void **state)
+{
+	struct fixture    *f = *state;
+	struct rpc_client *c =
+	    client_new(f, f->dir, "host", f->banned_sk, NULL, 5000);
+	struct rpc_result res = RPC_RESULT_INIT;
+	char              kid[SIG_KEYID_HEX_BYTES], want[64];
+
+	sig_key_id(f->banned_pk, kid);
+	snprintf(want, sizeof(want), "key %s refused", kid);
+	assert_int_equal(ping(c, &res), AU_PERMISSION_DENIED);
+	assert_non_null(strstr(au_err_str(&res.err), want));
+	assert_int_equal(ping(c, &res), AU_PERMISSION_DENIED);
+	rpc_result_fini(&res);
+	rpc_client_free(c);
+}
+
 static void
 test_handler_status_and_bugs(void **state)
 {
-	struct fixture          *f = *state;
-	struct rpc_client       *c = client_new(f, f->dir, "host", f->host_sk, NULL, 5000);
-	ProtobufCService        *hs = rpc_client_service(c, &au__v1__host_service__descriptor);
+	struct fixture    *f = *state;
+	struct rpc_client *c =
+	    client_new(f, f->dir, "host", f->host_sk, NULL, 5000);
+	ProtobufCService *hs =
+	    rpc_client_service(c, &au__v1__host_service__descriptor);
 	Au__V1__GetPackageRequest g = AU__V1__GET_PACKAGE_REQUEST__INIT;
 	Au__V1__ReportRequest     r = AU__V1__REPORT_REQUEST__INIT;
 	struct rpc_result         res = RPC_RESULT_INIT;
@@ -353,13 +378,15 @@ test_handler_status_and_bugs(void **state)
 	g.version = "1.0";
 	au__v1__host_service__get_package(hs, &g, NULL, &res);
 	assert_int_equal(res.status, AU_NOT_FOUND);
-	assert_string_equal(au_err_str(&res.err), "meta: not found: no package missing");
+	assert_string_equal(
+	    au_err_str(&res.err), "meta: not found: no package missing");
 	rpc_result_fini(&res);
 	g.agent = "nodex";
 	g.length = 1000;
 	au__v1__host_service__get_package(hs, &g, NULL, &res);
 	assert_int_equal(res.status, AU_OK);
-	assert_int_equal(((Au__V1__GetPackageReply *)res.reply)->data.len, 1000);
+	assert_int_equal(
+	    ((Au__V1__GetPackageReply *)res.reply)->data.len, 1000);
 	rpc_result_fini(&res);
 	r.hostname = "web-1";
 	r.report_id = "r1";
@@ -375,8 +402,9 @@ test_handler_status_and_bugs(void **state)
 static void
 test_unknown_method(void **state)
 {
-	struct fixture            *f = *state;
-	struct rpc_client         *c = client_new(f, f->dir, "host", f->host_sk, NULL, 5000);
+	struct fixture    *f = *state;
+	struct rpc_client *c =
+	    client_new(f, f->dir, "host", f->host_sk, NULL, 5000);
 	ProtobufCServiceDescriptor fake = au__v1__host_service__descriptor;
 	Au__V1__PingRequest        rq = AU__V1__PING_REQUEST__INIT;
 	struct rpc_result          res = RPC_RESULT_INIT;
@@ -389,7 +417,8 @@ test_unknown_method(void **state)
 		svc->invoke(svc, 0, &rq.base, NULL, &res);
 	}
 	assert_int_equal(res.status, AU_UNIMPLEMENTED);
-	assert_non_null(strstr(au_err_str(&res.err), "unknown method au.v1.NoService/Ping"));
+	assert_non_null(strstr(
+	    au_err_str(&res.err), "unknown method au.v1.NoService/Ping"));
 	rpc_result_fini(&res);
 	assert_int_equal(ping(c, &res), AU_OK);
 	rpc_result_fini(&res);
@@ -399,9 +428,11 @@ test_unknown_method(void **state)
 static void
 test_payload_limits(void **state)
 {
-	struct fixture         *f = *state;
-	struct rpc_client      *c = client_new(f, f->dir, "host", f->host_sk, NULL, 5000);
-	ProtobufCService       *hs = rpc_client_service(c, &au__v1__host_service__descriptor);
+	struct fixture    *f = *state;
+	struct rpc_client *c =
+	    client_new(f, f->dir, "host", f->host_sk, NULL, 5000);
+	ProtobufCService *hs =
+	    rpc_client_service(c, &au__v1__host_service__descriptor);
 	Au__V1__HeartbeatRequest hb = AU__V1__HEARTBEAT_REQUEST__INIT;
 	Au__V1__AgentStatus      a = AU__V1__AGENT_STATUS__INIT;
 	Au__V1__AgentStatus    **many;
@@ -439,8 +470,9 @@ test_payload_limits(void **state)
 static void
 test_tls_wrong_server_name(void **state)
 {
-	struct fixture   *f = *state;
-	struct rpc_client *c = client_new(f, f->dir, "host", f->host_sk, "meta.example", 3000);
+	struct fixture    *f = *state;
+	struct rpc_client *c =
+	    client_new(f, f->dir, "host", f->host_sk, "meta.example", 3000);
 	struct rpc_result res = RPC_RESULT_INIT;
 
 	assert_int_equal(ping(c, &res), AU_UNAVAILABLE);
@@ -496,7 +528,8 @@ test_tls_no_client_cert(void **state)
 	assert_int_equal(nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, cfg), 0);
 	rv = nng_dialer_start(d, 0);
 	assert_true(rv == NNG_ECLOSED || rv == NNG_ECONNSHUT ||
-	    rv == NNG_ECRYPTO || rv == NNG_EPEERAUTH || rv == NNG_ECONNRESET);
+	            rv == NNG_ECRYPTO || rv == NNG_EPEERAUTH ||
+	            rv == NNG_ECONNRESET);
 	nng_close(s);
 	nng_tls_config_free(cfg);
 }
@@ -526,11 +559,11 @@ raw_tls(struct fixture *f, nng_tls_config **cfgp, int mode)
 		assert_int_equal(
 		    nng_tls_config_server_name(*cfgp, "localhost"), 0);
 	{
-		char *both = NULL;
-		FILE *o = open_memstream(&both, &(size_t){0});
-		char  buf[4096];
+		char  *both = NULL;
+		FILE  *o = open_memstream(&both, &(size_t){0});
+		char   buf[4096];
 		size_t n;
-		FILE *in;
+		FILE  *in;
 
 		assert_non_null(o);
 		in = fopen(cert, "r");
@@ -550,7 +583,8 @@ raw_tls(struct fixture *f, nng_tls_config **cfgp, int mode)
 			snprintf(kcopy, sizeof(kcopy), "%s", k);
 			*k = '\0';
 			assert_int_equal(
-			    nng_tls_config_own_cert(*cfgp, both, kcopy, NULL), 0);
+			    nng_tls_config_own_cert(*cfgp, both, kcopy, NULL),
+			    0);
 		}
 		free(both);
 	}
@@ -565,7 +599,8 @@ raw_open(struct fixture *f, struct raw *r, const char *url)
 	raw_tls(f, &r->cfg, NNG_TLS_MODE_CLIENT);
 	assert_int_equal(nng_req0_open(&r->s), 0);
 	assert_int_equal(nng_socket_set_ms(r->s, NNG_OPT_REQ_RESENDTIME,
-	                     NNG_DURATION_INFINITE), 0);
+	                     NNG_DURATION_INFINITE),
+	    0);
 	assert_int_equal(nng_socket_set_ms(r->s, NNG_OPT_RECVTIMEO, 3000), 0);
 	assert_int_equal(nng_socket_set_ms(r->s, NNG_OPT_SENDTIMEO, 3000), 0);
 	assert_int_equal(nng_dialer_create(&d, r->s, url), 0);
@@ -603,7 +638,8 @@ raw_call(struct raw *r, const void *data, size_t len, char *msg, size_t msglen)
 	assert_non_null(rep);
 	st = (int)rep->status;
 	if (msg != NULL)
-		snprintf(msg, msglen, "%s", rep->message != NULL ? rep->message : "");
+		snprintf(msg, msglen, "%s",
+		    rep->message != NULL ? rep->message : "");
 	au__v1__reply__free_unpacked(rep, NULL);
 	return st;
 }
@@ -631,7 +667,8 @@ build_ping(uint8_t *buf, uint32_t protocol, const uint8_t *sk,
 		sig_random(nonce, sizeof(nonce));
 		sa.timestamp_ms = auth_now_ms();
 		assert_int_equal(auth_sign(sig, sk, protocol, rq.method,
-		                     sa.timestamp_ms, nonce, NULL, 0), AU_OK);
+		                     sa.timestamp_ms, nonce, NULL, 0),
+		    AU_OK);
 		if (corrupt_sig)
 			sig[corrupt_sig % SIG_BYTES] ^= 1;
 		sa.pubkey = (ProtobufCBinaryData){sizeof(pk), pk};
@@ -654,10 +691,12 @@ test_replay_and_bad_signature(void **state)
 	raw_open(f, &r, f->url);
 	n = build_ping(buf, RPC_PROTOCOL_VERSION, f->host_sk, NULL, 0, 0);
 	assert_int_equal(raw_call(&r, buf, n, msg, sizeof(msg)), AU_OK);
-	assert_int_equal(raw_call(&r, buf, n, msg, sizeof(msg)), AU_UNAUTHENTICATED);
+	assert_int_equal(
+	    raw_call(&r, buf, n, msg, sizeof(msg)), AU_UNAUTHENTICATED);
 	assert_non_null(strstr(msg, "replay"));
 	n = build_ping(buf, RPC_PROTOCOL_VERSION, f->host_sk, NULL, 0, 5);
-	assert_int_equal(raw_call(&r, buf, n, msg, sizeof(msg)), AU_UNAUTHENTICATED);
+	assert_int_equal(
+	    raw_call(&r, buf, n, msg, sizeof(msg)), AU_UNAUTHENTICATED);
 	assert_string_equal(msg, "bad signature");
 	raw_close(&r);
 }
@@ -683,21 +722,25 @@ test_tokens(void **state)
 	/* Expired. */
 	tl = auth_token_issue(tok, f->token_key, &p, auth_now_ms() - 1);
 	n = build_ping(buf, RPC_PROTOCOL_VERSION, NULL, tok, tl, 0);
-	assert_int_equal(raw_call(&r, buf, n, msg, sizeof(msg)), AU_UNAUTHENTICATED);
+	assert_int_equal(
+	    raw_call(&r, buf, n, msg, sizeof(msg)), AU_UNAUTHENTICATED);
 	assert_string_equal(msg, "session token expired");
 	/* Forged: MAC'd with another key, or edited after issue. */
 	sig_random(other, sizeof(other));
 	tl = auth_token_issue(tok, other, &p, auth_now_ms() + 60000);
 	n = build_ping(buf, RPC_PROTOCOL_VERSION, NULL, tok, tl, 0);
-	assert_int_equal(raw_call(&r, buf, n, msg, sizeof(msg)), AU_UNAUTHENTICATED);
+	assert_int_equal(
+	    raw_call(&r, buf, n, msg, sizeof(msg)), AU_UNAUTHENTICATED);
 	assert_string_equal(msg, "session token invalid");
 	tl = auth_token_issue(tok, f->token_key, &p, auth_now_ms() + 60000);
 	tok[1] = AU_ROLE_ADMIN;
 	n = build_ping(buf, RPC_PROTOCOL_VERSION, NULL, tok, tl, 0);
-	assert_int_equal(raw_call(&r, buf, n, msg, sizeof(msg)), AU_UNAUTHENTICATED);
+	assert_int_equal(
+	    raw_call(&r, buf, n, msg, sizeof(msg)), AU_UNAUTHENTICATED);
 	/* Neither signature nor token. */
 	n = build_ping(buf, RPC_PROTOCOL_VERSION, NULL, tok, 0, 0);
-	assert_int_equal(raw_call(&r, buf, n, msg, sizeof(msg)), AU_UNAUTHENTICATED);
+	assert_int_equal(
+	    raw_call(&r, buf, n, msg, sizeof(msg)), AU_UNAUTHENTICATED);
 	raw_close(&r);
 }
 
@@ -712,7 +755,8 @@ test_newer_protocol(void **state)
 
 	raw_open(f, &r, f->url);
 	n = build_ping(buf, RPC_PROTOCOL_VERSION + 1, f->host_sk, NULL, 0, 0);
-	assert_int_equal(raw_call(&r, buf, n, msg, sizeof(msg)), AU_FAILED_PRECONDITION);
+	assert_int_equal(
+	    raw_call(&r, buf, n, msg, sizeof(msg)), AU_FAILED_PRECONDITION);
 	assert_string_equal(msg, "protocol 2 not supported; server speaks 1");
 	raw_close(&r);
 }
@@ -730,7 +774,8 @@ test_garbage_and_truncation(void **state)
 	raw_open(f, &r, f->url);
 	for (int i = 0; i < 20; i++) {
 		sig_random(junk, sizeof(junk));
-		st = raw_call(&r, junk, 1 + sig_random_uniform(sizeof(junk)), NULL, 0);
+		st = raw_call(
+		    &r, junk, 1 + sig_random_uniform(sizeof(junk)), NULL, 0);
 		assert_int_equal(st, AU_INVALID_ARGUMENT);
 	}
 	assert_int_equal(raw_call(&r, "", 0, NULL, 0), AU_INVALID_ARGUMENT);
@@ -745,7 +790,7 @@ test_garbage_and_truncation(void **state)
 	for (size_t cut = 0; cut < n; cut++) {
 		st = raw_call(&r, buf, cut, NULL, 0);
 		assert_true(st == AU_INVALID_ARGUMENT ||
-		    st == AU_UNAUTHENTICATED || st == AU_OK);
+		            st == AU_UNAUTHENTICATED || st == AU_OK);
 	}
 	assert_int_equal(raw_call(&r, buf, n, NULL, 0), AU_OK);
 	raw_close(&r);
@@ -792,7 +837,8 @@ test_resign_after_new_secret(void **state)
 	char               saved[64];
 	int                port, before;
 
-	assert_int_equal(server_start(f, f->token_key, 64 * 1024, 0, &a), AU_OK);
+	assert_int_equal(
+	    server_start(f, f->token_key, 64 * 1024, 0, &a), AU_OK);
 	port = rpc_server_port(a);
 	memcpy(saved, f->url, sizeof(saved));
 	snprintf(f->url, sizeof(f->url), "tls+tcp://127.0.0.1:%d", port);
@@ -831,7 +877,8 @@ test_deadline(void **state)
 
 	raw_tls(f, &cfg, NNG_TLS_MODE_SERVER);
 	assert_int_equal(nng_rep0_open(&s), 0);
-	assert_int_equal(nng_listener_create(&l, s, "tls+tcp://127.0.0.1:0"), 0);
+	assert_int_equal(
+	    nng_listener_create(&l, s, "tls+tcp://127.0.0.1:0"), 0);
 	assert_int_equal(nng_listener_set_ptr(l, NNG_OPT_TLS_CONFIG, cfg), 0);
 	assert_int_equal(nng_listener_start(l, 0), 0);
 	assert_int_equal(nng_listener_get_addr(l, NNG_OPT_LOCADDR, &sa), 0);
@@ -840,7 +887,8 @@ test_deadline(void **state)
 	    ntohs(sa.s_in.sa_port));
 	c = client_new(f, f->dir, "host", f->host_sk, NULL, 500);
 	assert_int_equal(ping(c, &res), AU_DEADLINE_EXCEEDED);
-	assert_non_null(strstr(au_err_str(&res.err), "no answer within 500 ms"));
+	assert_non_null(
+	    strstr(au_err_str(&res.err), "no answer within 500 ms"));
 	rpc_client_free(c);
 	nng_close(s);
 	nng_tls_config_free(cfg);
@@ -881,7 +929,8 @@ test_non_reading_client(void **state)
 	rq.method = "au.v1.HostService/GetPackage";
 	rq.has_token = true;
 	rq.token.data = tok;
-	rq.token.len = auth_token_issue(tok, f->token_key, &p, auth_now_ms() + 60000);
+	rq.token.len =
+	    auth_token_issue(tok, f->token_key, &p, auth_now_ms() + 60000);
 	g.agent = "nodex";
 	g.version = "1";
 	g.length = 60000;
@@ -891,10 +940,13 @@ test_non_reading_client(void **state)
 	for (uint32_t i = 0; i < 200; i++) {
 		nng_msg *m;
 
-		assert_int_equal(nng_msg_alloc(&m, au__v1__request__get_packed_size(&rq)), 0);
+		assert_int_equal(
+		    nng_msg_alloc(&m, au__v1__request__get_packed_size(&rq)),
+		    0);
 		au__v1__request__pack(&rq, nng_msg_body(m));
 		/* raw mode: the request id (high bit set) goes in the header */
-		assert_int_equal(nng_msg_header_append_u32(m, 0x80000000u | i), 0);
+		assert_int_equal(
+		    nng_msg_header_append_u32(m, 0x80000000u | i), 0);
 		assert_int_equal(nng_sendmsg(s, m, 0), 0);
 	}
 	c = client_new(f, f->dir, "host", f->host_sk, NULL, 5000);
@@ -916,17 +968,18 @@ test_huge_frame_header(void **state)
 	nng_stream        *st;
 	nng_tls_config    *cfg;
 	nng_aio           *aio;
-	uint8_t            frame[16] = {0x00, 'S', 'P', 0x00, 0x00, 0x30, 0, 0,
-                0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-	uint8_t            in[64];
-	nng_iov            iov;
+	uint8_t frame[16] = {0x00, 'S', 'P', 0x00, 0x00, 0x30, 0, 0, 0xff, 0xff,
+	    0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	uint8_t in[64];
+	nng_iov iov;
 	struct rpc_client *c;
 	struct rpc_result  res = RPC_RESULT_INIT;
 	int                rv = 0;
 
 	raw_tls(f, &cfg, NNG_TLS_MODE_CLIENT);
 	assert_int_equal(nng_stream_dialer_alloc(&sd, f->url), 0);
-	assert_int_equal(nng_stream_dialer_set_ptr(sd, NNG_OPT_TLS_CONFIG, cfg), 0);
+	assert_int_equal(
+	    nng_stream_dialer_set_ptr(sd, NNG_OPT_TLS_CONFIG, cfg), 0);
 	assert_int_equal(nng_aio_alloc(&aio, NULL, NULL), 0);
 	nng_aio_set_timeout(aio, 3000);
 	nng_stream_dialer_dial(sd, aio);
@@ -964,23 +1017,24 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ping_signed_then_token),
-		cmocka_unit_test(test_permission_denied),
-		cmocka_unit_test(test_handler_status_and_bugs),
-		cmocka_unit_test(test_unknown_method),
-		cmocka_unit_test(test_payload_limits),
-		cmocka_unit_test(test_tls_wrong_server_name),
-		cmocka_unit_test(test_tls_client_from_other_ca),
-		cmocka_unit_test(test_tls_no_client_cert),
-		cmocka_unit_test(test_replay_and_bad_signature),
-		cmocka_unit_test(test_tokens),
-		cmocka_unit_test(test_newer_protocol),
-		cmocka_unit_test(test_garbage_and_truncation),
-		cmocka_unit_test(test_oversized),
-		cmocka_unit_test(test_resign_after_new_secret),
-		cmocka_unit_test(test_deadline),
-		cmocka_unit_test(test_non_reading_client),
-		cmocka_unit_test(test_huge_frame_header),
+	    cmocka_unit_test(test_ping_signed_then_token),
+	    cmocka_unit_test(test_permission_denied),
+	    cmocka_unit_test(test_identify_refusal),
+	    cmocka_unit_test(test_handler_status_and_bugs),
+	    cmocka_unit_test(test_unknown_method),
+	    cmocka_unit_test(test_payload_limits),
+	    cmocka_unit_test(test_tls_wrong_server_name),
+	    cmocka_unit_test(test_tls_client_from_other_ca),
+	    cmocka_unit_test(test_tls_no_client_cert),
+	    cmocka_unit_test(test_replay_and_bad_signature),
+	    cmocka_unit_test(test_tokens),
+	    cmocka_unit_test(test_newer_protocol),
+	    cmocka_unit_test(test_garbage_and_truncation),
+	    cmocka_unit_test(test_oversized),
+	    cmocka_unit_test(test_resign_after_new_secret),
+	    cmocka_unit_test(test_deadline),
+	    cmocka_unit_test(test_non_reading_client),
+	    cmocka_unit_test(test_huge_frame_header),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -4,12 +4,11 @@
  * sizes and embedded NULs, repeated-field caps, malformed encodings,
  * unknown fields, and the envelope's own checks.
  */
-#include "au_test.h"
-
 #include <stdlib.h>
 #include <string.h>
 
 #include "au.pb-c.h"
+#include "au_test.h"
 #include "wire.h"
 
 static size_t
@@ -42,7 +41,8 @@ test_good_message(void **state)
 	assert_int_equal(wire_unpack(&au__v1__heartbeat_request__descriptor,
 	                     buf, n, &m, NULL),
 	    AU_OK);
-	assert_string_equal(((Au__V1__HeartbeatRequest *)m)->agents[0]->name, "nodex");
+	assert_string_equal(
+	    ((Au__V1__HeartbeatRequest *)m)->agents[0]->name, "nodex");
 	protobuf_c_message_free_unpacked(m, NULL);
 	free(buf);
 }
@@ -57,8 +57,8 @@ test_embedded_nul(void **state)
 	ProtobufCMessage *m;
 
 	(void)state;
-	m = protobuf_c_message_unpack(&au__v1__heartbeat_request__descriptor,
-	    NULL, sizeof(bad), bad);
+	m = protobuf_c_message_unpack(
+	    &au__v1__heartbeat_request__descriptor, NULL, sizeof(bad), bad);
 	assert_non_null(m); /* the reason wire exists */
 	protobuf_c_message_free_unpacked(m, NULL);
 	assert_int_equal(wire_unpack(&au__v1__heartbeat_request__descriptor,
@@ -91,20 +91,28 @@ test_string_caps(void **state)
 	r.output_tail = tail;
 	/* Exactly at both caps: fine. */
 	n = au__v1__report_request__pack(&r, buf);
-	assert_int_equal(wire_check(&au__v1__report_request__descriptor, buf, n, NULL), AU_OK);
+	assert_int_equal(
+	    wire_check(&au__v1__report_request__descriptor, buf, n, NULL),
+	    AU_OK);
 	/* One over the name cap. */
 	name[WIRE_NAME_MAX] = 'h';
 	name[WIRE_NAME_MAX + 1] = '\0';
 	n = au__v1__report_request__pack(&r, buf);
-	assert_int_equal(wire_check(&au__v1__report_request__descriptor, buf, n, &err), AU_INVALID_ARGUMENT);
-	assert_string_equal(err.msg, "au.v1.ReportRequest.hostname: 65 bytes, more than 64");
+	assert_int_equal(
+	    wire_check(&au__v1__report_request__descriptor, buf, n, &err),
+	    AU_INVALID_ARGUMENT);
+	assert_string_equal(
+	    err.msg, "au.v1.ReportRequest.hostname: 65 bytes, more than 64");
 	/* One over the string cap. */
 	name[WIRE_NAME_MAX] = '\0';
 	tail[WIRE_STRING_MAX] = 't';
 	tail[WIRE_STRING_MAX + 1] = '\0';
 	n = au__v1__report_request__pack(&r, buf);
-	assert_int_equal(wire_check(&au__v1__report_request__descriptor, buf, n, &err), AU_INVALID_ARGUMENT);
-	assert_string_equal(err.msg, "au.v1.ReportRequest.output_tail: 4097 bytes, more than 4096");
+	assert_int_equal(
+	    wire_check(&au__v1__report_request__descriptor, buf, n, &err),
+	    AU_INVALID_ARGUMENT);
+	assert_string_equal(err.msg,
+	    "au.v1.ReportRequest.output_tail: 4097 bytes, more than 4096");
 	free(tail);
 	free(buf);
 }
@@ -114,10 +122,11 @@ test_repeated_cap(void **state)
 {
 	Au__V1__HeartbeatRequest hb = AU__V1__HEARTBEAT_REQUEST__INIT;
 	Au__V1__AgentStatus      a = AU__V1__AGENT_STATUS__INIT;
-	Au__V1__AgentStatus    **many = calloc(WIRE_REPEATED_MAX + 1, sizeof(*many));
-	struct au_err            err = AU_ERR_INIT;
-	uint8_t                 *buf;
-	size_t                   n;
+	Au__V1__AgentStatus    **many =
+	    calloc(WIRE_REPEATED_MAX + 1, sizeof(*many));
+	struct au_err err = AU_ERR_INIT;
+	uint8_t      *buf;
+	size_t        n;
 
 	(void)state;
 	a.name = "x";
@@ -127,12 +136,17 @@ test_repeated_cap(void **state)
 	hb.agents = many;
 	hb.n_agents = WIRE_REPEATED_MAX;
 	n = pack_heartbeat(&hb, &buf);
-	assert_int_equal(wire_check(&au__v1__heartbeat_request__descriptor, buf, n, NULL), AU_OK);
+	assert_int_equal(
+	    wire_check(&au__v1__heartbeat_request__descriptor, buf, n, NULL),
+	    AU_OK);
 	free(buf);
 	hb.n_agents = WIRE_REPEATED_MAX + 1;
 	n = pack_heartbeat(&hb, &buf);
-	assert_int_equal(wire_check(&au__v1__heartbeat_request__descriptor, buf, n, &err), AU_INVALID_ARGUMENT);
-	assert_string_equal(err.msg, "au.v1.HeartbeatRequest.agents: more than 10000 entries");
+	assert_int_equal(
+	    wire_check(&au__v1__heartbeat_request__descriptor, buf, n, &err),
+	    AU_INVALID_ARGUMENT);
+	assert_string_equal(
+	    err.msg, "au.v1.HeartbeatRequest.agents: more than 10000 entries");
 	free(buf);
 	free(many);
 }
@@ -145,21 +159,25 @@ test_malformed(void **state)
 		uint8_t     b[12];
 		size_t      n;
 	} cases[] = {
-		{"truncated length", {0x0a, 0x05, 'a'}, 3},
-		{"truncated varint", {0x18, 0x80}, 2},
-		{"varint of 11 bytes", {0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, 12},
-		{"field 0", {0x00, 0x01}, 2},
-		{"start group", {0x0b}, 1},
-		{"wire type 7", {0x0f}, 1},
-		{"truncated fixed64", {0x09, 1, 2, 3}, 4},
-		{"bad nested length", {0x1a, 0x02, 0x0a, 0x05}, 4},
+	    {"truncated length", {0x0a, 0x05, 'a'}, 3},
+	    {"truncated varint", {0x18, 0x80}, 2},
+	    {"varint of 11 bytes",
+	        {0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	            0xff, 0x01},
+	        12},
+	    {"field 0", {0x00, 0x01}, 2},
+	    {"start group", {0x0b}, 1},
+	    {"wire type 7", {0x0f}, 1},
+	    {"truncated fixed64", {0x09, 1, 2, 3}, 4},
+	    {"bad nested length", {0x1a, 0x02, 0x0a, 0x05}, 4},
 	};
 	ProtobufCMessage *m;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		assert_int_equal(wire_unpack(&au__v1__heartbeat_request__descriptor,
-		                     cases[i].b, cases[i].n, &m, NULL),
+		assert_int_equal(
+		    wire_unpack(&au__v1__heartbeat_request__descriptor,
+		        cases[i].b, cases[i].n, &m, NULL),
 		    AU_INVALID_ARGUMENT);
 		assert_null(m);
 	}
@@ -169,15 +187,15 @@ static void
 test_unknown_field_and_required(void **state)
 {
 	/* hostname "h", then unknown field 99 (varint 1): skipped. */
-	const uint8_t     ok[] = {0x0a, 0x01, 'h', 0x98, 0x06, 0x01};
+	const uint8_t ok[] = {0x0a, 0x01, 'h', 0x98, 0x06, 0x01};
 	/* no hostname: protobuf-c refuses a missing required field */
 	const uint8_t     missing[] = {0x12, 0x01, '1'};
 	ProtobufCMessage *m;
 	struct au_err     err = AU_ERR_INIT;
 
 	(void)state;
-	assert_int_equal(wire_unpack(&au__v1__heartbeat_request__descriptor,
-	                     ok, sizeof(ok), &m, NULL),
+	assert_int_equal(wire_unpack(&au__v1__heartbeat_request__descriptor, ok,
+	                     sizeof(ok), &m, NULL),
 	    AU_OK);
 	protobuf_c_message_free_unpacked(m, NULL);
 	assert_int_equal(wire_unpack(&au__v1__heartbeat_request__descriptor,
@@ -208,35 +226,42 @@ test_request_envelope(void **state)
 	au__v1__request__free_unpacked(out, NULL);
 	sa.pubkey.len = 31;
 	n = au__v1__request__pack(&rq, buf);
-	assert_int_equal(wire_request_unpack(buf, n, &out, NULL), AU_INVALID_ARGUMENT);
+	assert_int_equal(
+	    wire_request_unpack(buf, n, &out, NULL), AU_INVALID_ARGUMENT);
 	assert_null(out);
 	sa.pubkey.len = 32;
 	sa.nonce.len = 15;
 	n = au__v1__request__pack(&rq, buf);
-	assert_int_equal(wire_request_unpack(buf, n, &out, NULL), AU_INVALID_ARGUMENT);
+	assert_int_equal(
+	    wire_request_unpack(buf, n, &out, NULL), AU_INVALID_ARGUMENT);
 	sa.nonce.len = 16;
 	memset(method, 'm', sizeof(method) - 1);
 	method[sizeof(method) - 1] = '\0';
 	rq.method = method;
 	n = au__v1__request__pack(&rq, buf);
-	assert_int_equal(wire_request_unpack(buf, n, &out, NULL), AU_INVALID_ARGUMENT);
+	assert_int_equal(
+	    wire_request_unpack(buf, n, &out, NULL), AU_INVALID_ARGUMENT);
 	rq.method = "m";
 	rq.signed_ = NULL;
 	rq.has_token = true;
 	rq.token = (ProtobufCBinaryData){WIRE_TOKEN_MAX + 1, buf + 512};
 	n = au__v1__request__pack(&rq, buf);
-	assert_int_equal(wire_request_unpack(buf, n, &out, NULL), AU_INVALID_ARGUMENT);
+	assert_int_equal(
+	    wire_request_unpack(buf, n, &out, NULL), AU_INVALID_ARGUMENT);
 	/* Not an envelope at all. */
-	assert_int_equal(wire_request_unpack((const uint8_t *)"\xff\xff", 2, &out, NULL), AU_INVALID_ARGUMENT);
-	assert_int_equal(wire_request_unpack(NULL, 0, &out, NULL), AU_INVALID_ARGUMENT);
+	assert_int_equal(
+	    wire_request_unpack((const uint8_t *)"\xff\xff", 2, &out, NULL),
+	    AU_INVALID_ARGUMENT);
+	assert_int_equal(
+	    wire_request_unpack(NULL, 0, &out, NULL), AU_INVALID_ARGUMENT);
 }
 
 static void
 test_reply_envelope(void **state)
 {
-	Au__V1__Reply  rep = AU__V1__REPLY__INIT, *out;
-	uint8_t        buf[256];
-	size_t         n;
+	Au__V1__Reply rep = AU__V1__REPLY__INIT, *out;
+	uint8_t       buf[256];
+	size_t        n;
 
 	(void)state;
 	rep.status = AU__V1__STATUS__NOT_FOUND;
@@ -246,7 +271,8 @@ test_reply_envelope(void **state)
 	assert_int_equal(out->status, AU__V1__STATUS__NOT_FOUND);
 	au__v1__reply__free_unpacked(out, NULL);
 	buf[n - 1] = '\0'; /* "no such hos\0" */
-	assert_int_equal(wire_reply_unpack(buf, n, &out, NULL), AU_INVALID_ARGUMENT);
+	assert_int_equal(
+	    wire_reply_unpack(buf, n, &out, NULL), AU_INVALID_ARGUMENT);
 }
 
 static void
@@ -278,15 +304,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good_message),
-		cmocka_unit_test(test_embedded_nul),
-		cmocka_unit_test(test_string_caps),
-		cmocka_unit_test(test_repeated_cap),
-		cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_unknown_field_and_required),
-		cmocka_unit_test(test_request_envelope),
-		cmocka_unit_test(test_reply_envelope),
-		cmocka_unit_test(test_name_valid),
+	    cmocka_unit_test(test_good_message),
+	    cmocka_unit_test(test_embedded_nul),
+	    cmocka_unit_test(test_string_caps),
+	    cmocka_unit_test(test_repeated_cap),
+	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_unknown_field_and_required),
+	    cmocka_unit_test(test_request_envelope),
+	    cmocka_unit_test(test_reply_envelope),
+	    cmocka_unit_test(test_name_valid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
