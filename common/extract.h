@@ -30,8 +30,8 @@ struct extract_limits {
 /* Read the tarball on fd from its start and fill *info.  A hostile entry
  * gives AU_INVALID_ARGUMENT naming it; a corrupt archive AU_DATA_LOSS.
  * Does not close fd. */
-enum au_status extract_inspect(int fd, struct extract_info *info,
-    struct au_err *err);
+enum au_status extract_inspect(
+    int fd, struct extract_info *info, struct au_err *err);
 
 /* Extract the tarball on fd (read from its start) into the existing empty
  * directory dest, within limits.  Hostile entries: AU_INVALID_ARGUMENT;

@@ -30,29 +30,31 @@ struct ctl_cmd;
  * command such as "hosts accept", argv[0] is "accept"); getopt_long may be
  * used on argc/argv (optind is reset by the dispatcher).  Returns a
  * CTL_EXIT_* code. */
-typedef int (*ctl_handler_fn)(struct ctl *ctl, const struct ctl_cmd *cmd,
-    int argc, char **argv);
+typedef int (*ctl_handler_fn)(
+    struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv);
 
 struct ctl_cmd {
 	const char    *name;    /* "set-version", or "hosts accept" */
 	const char    *args;    /* "AGENT VERSION [--host H]... [--stop]" */
 	const char    *summary; /* one line for --help */
 	const char    *help;    /* the full text for `metactl CMD --help` */
-	enum au_role   role;    /* the role meta requires; AU_ROLE_NONE: local */
+	enum au_role   role; /* the role meta requires; AU_ROLE_NONE: local */
 	ctl_handler_fn handler;
 };
 
 /* The command groups (NULL-name terminated). */
-extern const struct ctl_cmd ctl_cmds_meta[];    /* ping, log */
-extern const struct ctl_cmd ctl_cmds_hosts[];   /* hosts ... */
-extern const struct ctl_cmd ctl_cmds_version[]; /* set-version, unset, rules, status, audit */
-extern const struct ctl_cmd ctl_cmds_release[]; /* keygen, sign, verify, upload, packages */
+extern const struct ctl_cmd ctl_cmds_meta[];  /* ping, log */
+extern const struct ctl_cmd ctl_cmds_hosts[]; /* hosts ... */
+extern const struct ctl_cmd
+    ctl_cmds_version[]; /* set-version, unset, rules, status, audit */
+extern const struct ctl_cmd
+    ctl_cmds_release[]; /* keygen, sign, verify, upload, packages */
 
 /* The service for descriptor over the connection to meta, connecting on
  * first use with the configured URL, certificates and identity key.
  * Returns NULL after printing "metactl: connect: <reason>". */
-ProtobufCService *ctl_service(struct ctl *ctl,
-    const ProtobufCServiceDescriptor *descriptor);
+ProtobufCService *ctl_service(
+    struct ctl *ctl, const ProtobufCServiceDescriptor *descriptor);
 
 /* Non-zero when --json was given: print JSON on stdout instead of text. */
 int ctl_json(const struct ctl *ctl);
@@ -63,13 +65,13 @@ int ctl_fail(struct ctl *ctl, const char *fmt, ...)
 
 /* Print "metactl: <context>: <reason>" for a failed call; returns
  * CTL_EXIT_FAIL. */
-int ctl_fail_rpc(struct ctl *ctl, const char *context,
-    const struct rpc_result *res);
+int ctl_fail_rpc(
+    struct ctl *ctl, const char *context, const struct rpc_result *res);
 
 /* Print cmd's usage line (and "metactl: <formatted>" when fmt is not
  * NULL) on stderr; returns CTL_EXIT_USAGE. */
-int ctl_usage(struct ctl *ctl, const struct ctl_cmd *cmd, const char *fmt,
-    ...) __attribute__((format(printf, 3, 4)));
+int ctl_usage(struct ctl *ctl, const struct ctl_cmd *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Print cmd's full help on stdout; returns CTL_EXIT_OK. */
 int ctl_help(struct ctl *ctl, const struct ctl_cmd *cmd);
