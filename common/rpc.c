@@ -151,8 +151,11 @@ read_pem(const char *path, bool secret, char **out, struct au_err *err)
 		return au_err_set(err, AU_INVALID_ARGUMENT, "no file given");
 	if (secret && (st = fsutil_check_secret(path, err)) != AU_OK)
 		return st;
-	if ((st = fsutil_read_file(path, RPC_PEM_MAX, out, &len, err)) != AU_OK)
-		return au_err_prefix(err, "%s", path);
+	if ((st = fsutil_read_file(path, RPC_PEM_MAX, out, &len, err)) !=
+	    AU_OK) {
+		au_err_prefix(err, "%s", path);
+		return st;
+	}
 	return AU_OK;
 }
 
@@ -335,8 +338,10 @@ rpc_server_start(struct rpc_server *srv, struct au_err *err)
 	int            rv;
 
 	raise_nofile();
-	if ((st = srv_listen(srv, err)) != AU_OK)
-		return au_err_prefix(err, "rpc server %s", srv->url);
+	if ((st = srv_listen(srv, err)) != AU_OK) {
+		au_err_prefix(err, "rpc server %s", srv->url);
+		return st;
+	}
 	for (int i = 0; i < srv->nctx; i++) {
 		struct srv_ctx *c = &srv->ctxs[i];
 
@@ -675,8 +680,10 @@ srv_dispatch(struct srv_ctx *c, const Au__V1__Request *rq, Au__V1__Reply *rep,
 	}
 	if ((st = wire_unpack(svc->descriptor->methods[idx].input,
 	         rq->has_payload ? rq->payload.data : NULL,
-	         rq->has_payload ? rq->payload.len : 0, &in, err)) != AU_OK)
-		return au_err_prefix(err, "payload");
+	         rq->has_payload ? rq->payload.len : 0, &in, err)) != AU_OK) {
+		au_err_prefix(err, "payload");
+		return st;
+	}
 	c->call.output = svc->descriptor->methods[idx].output;
 	c->call.status = AU_OK;
 	svc->invoke(svc, idx, in, srv_closure, &c->call);

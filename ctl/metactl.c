@@ -218,7 +218,8 @@ connect_meta(struct ctl *ctl, struct au_err *err)
 	st = sig_seckey_load(ctl->conf.identity, cc.identity_sk, err);
 	if (st != AU_OK) {
 		sig_memzero(cc.identity_sk, sizeof(cc.identity_sk));
-		return au_err_prefix(err, "identity");
+		au_err_prefix(err, "identity");
+		return st;
 	}
 	cc.url = ctl->conf.meta;
 	cc.ca_file = ctl->conf.ca;

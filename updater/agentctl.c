@@ -20,6 +20,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,10 +36,9 @@
 static uint64_t now_ms(void);
 static int      open_capture(void);
 static void     read_tail(int fd, struct agentctl_result *res);
-static void     child_exec(const char *dir, const char *verb, int outfd)
-    __attribute__((noreturn));
-static int            wait_exit(pid_t pid, int status_flags, int *status);
-static int            exit_code_of(int status);
+static int      spawn(const char *dir, const char *verb, int outfd, pid_t *pid);
+static int      wait_exit(pid_t pid, int status_flags, int *status);
+static int      exit_code_of(int status);
 static enum au_status supervise(
     pid_t pid, uint32_t timeout_ms, struct agentctl_result *res);
 
@@ -85,26 +86,42 @@ read_tail(int fd, struct agentctl_result *res)
 	res->tail[res->tail_len] = '\0';
 }
 
-static void
-child_exec(const char *dir, const char *verb, int outfd)
+/* posix_spawn (vfork-like in glibc) costs the updater far less than a
+ * fork that copies its page tables, twice per agent per cycle.  The child
+ * gets its own process group, the version folder as working directory,
+ * /dev/null as stdin, the capture file as stdout and stderr, and no other
+ * descriptor (the lock file, sockets). */
+static int
+spawn(const char *dir, const char *verb, int outfd, pid_t *pid)
 {
-	int devnull;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t          at;
+	sigset_t                   none, dfl;
+	char *const                argv[] = {
+	                   (char *)(uintptr_t) "control", (char *)(uintptr_t)verb, NULL};
+	int rc;
 
-	setpgid(0, 0);
-	signal(SIGPIPE, SIG_DFL);
-	signal(SIGCHLD, SIG_DFL);
-	if ((devnull = open("/dev/null", O_RDONLY)) < 0 ||
-	    dup2(devnull, 0) < 0 || dup2(outfd, 1) < 0 || dup2(outfd, 2) < 0)
-		_exit(126);
-	if (chdir(dir) != 0) {
-		dprintf(2, "control: chdir %s: %s\n", dir, strerror(errno));
-		_exit(126);
-	}
-	/* Nothing of the updater (lock file, sockets) leaks to agents. */
-	closefrom(3);
-	execl("./control", "control", verb, (char *)NULL);
-	dprintf(2, "control: exec %s/control: %s\n", dir, strerror(errno));
-	_exit(127);
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGPIPE);
+	sigaddset(&dfl, SIGCHLD);
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP |
+	                                  POSIX_SPAWN_SETSIGMASK |
+	                                  POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setpgroup(&at, 0);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &dfl);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, outfd, 1);
+	posix_spawn_file_actions_adddup2(&fa, outfd, 2);
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	posix_spawn_file_actions_addchdir_np(&fa, dir);
+	rc = posix_spawn(pid, "./control", &fa, &at, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	return rc;
 }
 
 static int
@@ -160,7 +177,7 @@ agentctl_run(const char *dir, const char *verb, uint32_t timeout_ms,
     struct agentctl_result *res, struct au_err *err)
 {
 	char           path[4096];
-	int            fd;
+	int            fd, rc;
 	pid_t          pid;
 	enum au_status st;
 
@@ -177,15 +194,12 @@ agentctl_run(const char *dir, const char *verb, uint32_t timeout_ms,
 	if ((fd = open_capture()) < 0)
 		return au_err_set(
 		    err, AU_INTERNAL, "output file: %s", strerror(errno));
-	if ((pid = fork()) < 0) {
+	if ((rc = spawn(dir, verb, fd, &pid)) != 0) {
 		close(fd);
-		return au_err_set(
-		    err, AU_INTERNAL, "fork: %s", strerror(errno));
+		return au_err_set(err,
+		    rc == ENOENT || rc == EACCES ? AU_NOT_FOUND : AU_INTERNAL,
+		    "control %s in %s: %s", verb, dir, strerror(rc));
 	}
-	if (pid == 0)
-		child_exec(dir, verb, fd);
-	/* Both sides set the group so neither order of events races. */
-	setpgid(pid, pid);
 	st = supervise(pid, timeout_ms, res);
 	read_tail(fd, res);
 	close(fd);

@@ -37,11 +37,12 @@ static void           send_report(struct updater *u, const struct report *r);
 static void           flush_spool(struct updater *u);
 static void           note_meta(
               struct updater *u, enum au_status st, const struct au_err *err);
-static int converge_stop(
-    struct updater *u, const struct upstream_desired *d, const char *cur);
-static int converge_start(
-    struct updater *u, const struct upstream_desired *d, const char *cur);
-static int converge_one(struct updater *u, const struct upstream_desired *d);
+static int converge_stop(struct updater *u, const struct upstream_desired *d,
+    const char *cur, enum agentctl_state state);
+static int converge_start(struct updater *u, const struct upstream_desired *d,
+    const char *cur, enum agentctl_state state);
+static int converge_one(struct updater *u, const struct upstream_desired *d,
+    const struct scan_agent *found, size_t n);
 static enum au_status download(struct updater *u,
     const struct upstream_desired *d, struct fetch_paths *p,
     struct report *rep);
@@ -284,19 +285,15 @@ note_meta(struct updater *u, enum au_status st, const struct au_err *err)
 }
 
 static int
-converge_stop(
-    struct updater *u, const struct upstream_desired *d, const char *cur)
+converge_stop(struct updater *u, const struct upstream_desired *d,
+    const char *cur, enum agentctl_state state)
 {
 	struct state_agent *sa = state_get(&u->state, d->name);
-	enum agentctl_state state = AGENTCTL_UNKNOWN;
-	char                dir[UPDATER_CONF_PATH_MAX * 2];
 	struct report      *rep;
 	int                 ok;
 
 	if (cur[0] == '\0')
 		return 1;
-	snprintf(dir, sizeof(dir), "%s/%s/%s", u->conf.root, d->name, cur);
-	agentctl_status(dir, u->env.control_timeout_ms, &state, NULL, 0, NULL);
 	if (state == AGENTCTL_STOPPED && sa != NULL && sa->stopped)
 		return 1;
 	if ((rep = malloc(sizeof(*rep))) == NULL)
@@ -336,25 +333,17 @@ download(struct updater *u, const struct upstream_desired *d,
 }
 
 static int
-converge_start(
-    struct updater *u, const struct upstream_desired *d, const char *cur)
+converge_start(struct updater *u, const struct upstream_desired *d,
+    const char *cur, enum agentctl_state state)
 {
 	const struct state_agent *sa = state_find(&u->state, d->name);
 	uint64_t                  now = (uint64_t)time(NULL) * 1000;
 	struct fetch_paths        p;
 	struct report            *rep;
-	enum agentctl_state       state = AGENTCTL_UNKNOWN;
-	char                      dir[UPDATER_CONF_PATH_MAX * 2];
 	enum au_status            st = AU_OK;
 
-	if (strcmp(cur, d->version) == 0) {
-		snprintf(
-		    dir, sizeof(dir), "%s/%s/%s", u->conf.root, d->name, cur);
-		agentctl_status(
-		    dir, u->env.control_timeout_ms, &state, NULL, 0, NULL);
-		if (state == AGENTCTL_STARTED)
-			return 1;
-	}
+	if (strcmp(cur, d->version) == 0 && state == AGENTCTL_STARTED)
+		return 1;
 	if (!state_may_try(sa, d->version, now)) {
 		log_debug("host %s: agent %s %s: failed before; waiting",
 		    u->hostname, d->name, d->version);
@@ -378,22 +367,29 @@ converge_start(
 	return st == AU_OK;
 }
 
+/* The scan just ran `control status` for every agent: reuse it. */
 static int
-converge_one(struct updater *u, const struct upstream_desired *d)
+converge_one(struct updater *u, const struct upstream_desired *d,
+    const struct scan_agent *found, size_t n)
 {
-	char cur[REPORT_NAME_MAX + 1] = "";
+	const char         *cur = "";
+	enum agentctl_state state = AGENTCTL_STOPPED;
+	size_t              i;
 
 	if (!updater_conf_allows(&u->conf, d->name)) {
 		log_debug("host %s: agent %s: not in agents, left alone",
 		    u->hostname, d->name);
 		return 1;
 	}
-	if (scan_current(u->conf.root, d->name, cur, sizeof(cur), NULL) !=
-	    AU_OK)
-		cur[0] = '\0';
+	for (i = 0; i < n; i++)
+		if (strcmp(found[i].name, d->name) == 0) {
+			cur = found[i].version;
+			state = found[i].state;
+			break;
+		}
 	if (d->action == REPORT_STOP)
-		return converge_stop(u, d, cur);
-	return converge_start(u, d, cur);
+		return converge_stop(u, d, cur, state);
+	return converge_start(u, d, cur, state);
 }
 
 enum au_status
@@ -434,7 +430,7 @@ updater_cycle(struct updater *u, int *converged, uint32_t *retry_after_ms,
 	flush_spool(u);
 	*converged = 1;
 	for (i = 0; i < rep->n; i++)
-		if (!converge_one(u, &rep->agents[i]))
+		if (!converge_one(u, &rep->agents[i], found, n))
 			*converged = 0;
 out:
 	free(found);

@@ -17,6 +17,7 @@ t_start_updater bench "agents = a1 a2 a3 a4 a5"
 PID=${T_PIDS[-1]}
 # Debug logging to count cycles: restart the updater with -v.
 kill "$PID"; wait "$PID" 2>/dev/null || true
+unset 'T_PIDS[-1]'
 D=$T/hosts/bench
 updater -d -v -c "$D/updater.conf" 2>> "$D/updater.log" &
 PID=$!
@@ -36,11 +37,14 @@ sleep "$SECS"
 t1=$(ticks)
 c1=$(grep -c 'cycle done' "$D/updater.log")
 rss=$(awk '/^VmRSS/ {print $2}' "/proc/$PID/status")
+anon=$(awk '/^RssAnon/ {print $2}' "/proc/$PID/status")
+thr=$(awk '/^Threads/ {print $2}' "/proc/$PID/status")
 hz=$(getconf CLK_TCK)
 cycles=$((c1 - c0))
 [ "$cycles" -gt 0 ] || fail "no heartbeat cycles in $SECS s"
-awk -v t=$((t1 - t0)) -v hz="$hz" -v c="$cycles" -v rss="$rss" -v s="$SECS" 'BEGIN {
+awk -v t=$((t1 - t0)) -v hz="$hz" -v c="$cycles" -v rss="$rss" -v s="$SECS" \
+    -v anon="$anon" -v thr="$thr" 'BEGIN {
 	printf "updater_bench: %d cycles in %d s, 5 agents\n", c, s
-	printf "  idle RSS        %.2f MB (target <= 4 MB)\n", rss / 1024
+	printf "  idle RSS        %.2f MB (target <= 4 MB), of it anonymous %.2f MB, %d threads\n", rss / 1024, anon / 1024, thr
 	printf "  CPU per cycle   %.2f ms (target <= 2 ms; clock tick %.0f ms)\n", t * 1000 / hz / c, 1000 / hz
 }'

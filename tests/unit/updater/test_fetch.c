@@ -22,10 +22,10 @@ struct src {
 	size_t         size;
 	const char    *manifest;
 	int            calls;
-	int            busy;      /* answer RESOURCE_EXHAUSTED this often */
-	int            fail_at;   /* fail with UNAVAILABLE on this call */
-	int            bad_off;   /* send a wrong offset */
-	int            swap_at;   /* change the manifest from this call */
+	int            busy;    /* answer RESOURCE_EXHAUSTED this often */
+	int            fail_at; /* fail with UNAVAILABLE on this call */
+	int            bad_off; /* send a wrong offset */
+	int            swap_at; /* change the manifest from this call */
 };
 
 struct fx {
@@ -77,8 +77,8 @@ assert_file_is(const char *path, const uint8_t *data, size_t n)
 	char  *buf;
 	size_t len;
 
-	assert_int_equal(fsutil_read_file(path, 1 << 20, &buf, &len, NULL),
-	    AU_OK);
+	assert_int_equal(
+	    fsutil_read_file(path, 1 << 20, &buf, &len, NULL), AU_OK);
 	assert_int_equal(len, n);
 	assert_memory_equal(buf, data, n);
 	free(buf);
@@ -119,16 +119,16 @@ test_chunked_download(void **state)
 	uint32_t            retry;
 
 	init_src(&s, &fs, fx);
-	assert_int_equal(fetch_package(&fs, fx->dir, "demo", "1.0.0", 0,
-			     65536, &p, &retry, NULL),
+	assert_int_equal(fetch_package(&fs, fx->dir, "demo", "1.0.0", 0, 65536,
+	                     &p, &retry, NULL),
 	    AU_OK);
 	assert_int_equal(s.calls, 5); /* 300000 bytes in 64 KiB chunks */
 	assert_file_is(p.tarball, fx->pkg, sizeof(fx->pkg));
 	assert_file_is(p.manifest, (const uint8_t *)"manifest A\n", 11);
 	assert_int_equal(access(p.part, F_OK), -1);
 	/* Complete already: no request at all. */
-	assert_int_equal(fetch_package(&fs, fx->dir, "demo", "1.0.0", 0,
-			     65536, &p, &retry, NULL),
+	assert_int_equal(fetch_package(&fs, fx->dir, "demo", "1.0.0", 0, 65536,
+	                     &p, &retry, NULL),
 	    AU_OK);
 	assert_int_equal(s.calls, 5);
 }
@@ -146,15 +146,15 @@ test_resume_after_break(void **state)
 
 	init_src(&s, &fs, fx);
 	s.fail_at = 3;
-	assert_int_equal(fetch_package(&fs, fx->dir, "demo", "1.0.0", 0,
-			     65536, &p, &retry, &e),
+	assert_int_equal(fetch_package(&fs, fx->dir, "demo", "1.0.0", 0, 65536,
+	                     &p, &retry, &e),
 	    AU_UNAVAILABLE);
 	assert_int_equal(stat(p.part, &sb), 0);
 	assert_int_equal(sb.st_size, 2 * 65536);
 	s.fail_at = 0;
 	s.calls = 0;
-	assert_int_equal(fetch_package(&fs, fx->dir, "demo", "1.0.0", 0,
-			     65536, &p, &retry, NULL),
+	assert_int_equal(fetch_package(&fs, fx->dir, "demo", "1.0.0", 0, 65536,
+	                     &p, &retry, NULL),
 	    AU_OK);
 	assert_int_equal(s.calls, 3); /* only the rest */
 	assert_file_is(p.tarball, fx->pkg, sizeof(fx->pkg));
@@ -171,8 +171,8 @@ test_changed_package_restarts(void **state)
 
 	init_src(&s, &fs, fx);
 	s.swap_at = 3;
-	assert_int_equal(fetch_package(&fs, fx->dir, "demo", "1.0.0", 0,
-			     65536, &p, &retry, NULL),
+	assert_int_equal(fetch_package(&fs, fx->dir, "demo", "1.0.0", 0, 65536,
+	                     &p, &retry, NULL),
 	    AU_OK);
 	assert_file_is(p.tarball, fx->pkg, sizeof(fx->pkg));
 	assert_file_is(p.manifest, (const uint8_t *)"manifest B\n", 11);
@@ -190,13 +190,13 @@ test_retry_after(void **state)
 	init_src(&s, &fs, fx);
 	s.busy = 2; /* short waits: fetch waits itself */
 	assert_int_equal(fetch_package(&fs, fx->dir, "demo", "1.0.0", 0,
-			     1 << 20, &p, &retry, NULL),
+	                     1 << 20, &p, &retry, NULL),
 	    AU_OK);
 	assert_int_equal(s.calls, 3);
 	init_src(&s, &fs, fx);
 	s.busy = 1000; /* never free: back to the caller with retry-after */
 	assert_int_equal(fetch_package(&fs, fx->dir, "demo", "2.0.0", 0,
-			     1 << 20, &p, &retry, NULL),
+	                     1 << 20, &p, &retry, NULL),
 	    AU_RESOURCE_EXHAUSTED);
 	assert_int_equal(retry, 10);
 	assert_int_equal(s.calls, FETCH_RETRIES_MAX + 1);
@@ -213,13 +213,13 @@ test_bad_chunks_refused(void **state)
 
 	init_src(&s, &fs, fx);
 	s.bad_off = 1;
-	assert_int_equal(fetch_package(&fs, fx->dir, "demo", "1.0.0", 0,
-			     65536, &p, &retry, NULL),
+	assert_int_equal(fetch_package(&fs, fx->dir, "demo", "1.0.0", 0, 65536,
+	                     &p, &retry, NULL),
 	    AU_DATA_LOSS);
 	init_src(&s, &fs, fx);
 	/* The heartbeat announced fewer bytes than the server sends. */
 	assert_int_equal(fetch_package(&fs, fx->dir, "demo", "3.0.0", 1000,
-			     65536, &p, &retry, NULL),
+	                     65536, &p, &retry, NULL),
 	    AU_OUT_OF_RANGE);
 	assert_int_equal(access(p.tarball, F_OK), -1);
 }
@@ -229,14 +229,14 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(
-		test_chunked_download, setup, teardown),
+	        test_chunked_download, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
-		test_resume_after_break, setup, teardown),
+	        test_resume_after_break, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
-		test_changed_package_restarts, setup, teardown),
+	        test_changed_package_restarts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_retry_after, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
-		test_bad_chunks_refused, setup, teardown),
+	        test_bad_chunks_refused, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -57,11 +57,11 @@ make(struct report *r, int i)
 static void
 test_add_load_save(void **state)
 {
-	struct fx     *fx = *state;
-	struct report  r, *got;
-	char           ids[3][REPORT_ID_BYTES];
-	size_t         n;
-	int            i;
+	struct fx    *fx = *state;
+	struct report r, *got;
+	char          ids[3][REPORT_ID_BYTES];
+	size_t        n;
+	int           i;
 
 	assert_int_equal(spool_load(fx->path, &got, &n, NULL), AU_OK);
 	assert_int_equal(n, 0);
@@ -95,10 +95,10 @@ test_add_load_save(void **state)
 static void
 test_bounded(void **state)
 {
-	struct fx     *fx = *state;
-	struct report  r, *got;
-	size_t         n;
-	int            i;
+	struct fx    *fx = *state;
+	struct report r, *got;
+	size_t        n;
+	int           i;
 
 	for (i = 0; i < SPOOL_MAX_REPORTS + 5; i++) {
 		make(&r, i);
@@ -113,10 +113,10 @@ test_bounded(void **state)
 static void
 test_damaged(void **state)
 {
-	struct fx     *fx = *state;
-	struct report  r, *got;
-	size_t         n;
-	FILE          *f;
+	struct fx    *fx = *state;
+	struct report r, *got;
+	size_t        n;
+	FILE         *f;
 
 	make(&r, 1);
 	assert_int_equal(spool_add(fx->path, &r, NULL), AU_OK);
@@ -126,8 +126,8 @@ test_damaged(void **state)
 	assert_int_equal(spool_load(fx->path, &got, &n, NULL), AU_DATA_LOSS);
 	assert_int_equal(n, 1);
 	free(got);
-	assert_int_equal(fsutil_write_atomic(fx->path, "junk", 4, 0600, NULL),
-	    AU_OK);
+	assert_int_equal(
+	    fsutil_write_atomic(fx->path, "junk", 4, 0600, NULL), AU_OK);
 	assert_int_equal(spool_load(fx->path, &got, &n, NULL), AU_DATA_LOSS);
 	assert_int_equal(n, 0);
 	free(got);
@@ -139,7 +139,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_add_load_save, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_add_load_save, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bounded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_damaged, setup, teardown),
 	};

@@ -29,8 +29,8 @@ test_record_and_backoff(void **state)
 	report_set(&r, REPORT_ROLLED_BACK, "start", "control start failed");
 	state_record(a, &r);
 	t = r.time_ms;
-	assert_string_equal(a->last_result,
-	    "rolled back: start: control start failed");
+	assert_string_equal(
+	    a->last_result, "rolled back: start: control start failed");
 	assert_false(state_may_try(a, "3.0.0", t + 1000));
 	assert_true(state_may_try(a, "3.0.0", t + STATE_RETRY_BASE_MS));
 	/* Another version is tried at once. */
@@ -84,7 +84,8 @@ test_round_trip(void **state)
 	assert_int_equal(b->failed_at_ms, 1767225600123ULL);
 	assert_true(b->stopped);
 	assert_null(state_find(t, "absent"));
-	assert_int_equal(fsutil_write_atomic(path, "{bad", 4, 0644, NULL), AU_OK);
+	assert_int_equal(
+	    fsutil_write_atomic(path, "{bad", 4, 0644, NULL), AU_OK);
 	assert_int_equal(state_load(path, t, NULL), AU_DATA_LOSS);
 	fsutil_remove_tree(dir, NULL);
 	free(s);
