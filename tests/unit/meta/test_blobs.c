@@ -571,6 +571,278 @@ test_list_sorted(void **state)
 	assert_null(v);
 }
 
+/* ------------------------------------------------ through a real server */
+
+struct e2e {
+	Au__V1__HostService_Service  host;
+	Au__V1__AdminService_Service admin;
+	struct fx                   *f;
+	uint8_t                      caller_pk[SIG_PUBKEY_BYTES];
+	uint8_t                      caller_sk[SIG_SECKEY_BYTES];
+	struct rpc_server           *srv;
+	struct rpc_client           *cli;
+	char                         certs[160];
+};
+
+static struct e2e *
+e2e_of_host(Au__V1__HostService_Service *svc)
+{
+	return (struct e2e *)((char *)svc - offsetof(struct e2e, host));
+}
+
+static struct e2e *
+e2e_of_admin(Au__V1__AdminService_Service *svc)
+{
+	return (struct e2e *)((char *)svc - offsetof(struct e2e, admin));
+}
+
+static void
+h_get(Au__V1__HostService_Service *svc, const Au__V1__GetPackageRequest *in,
+    Au__V1__GetPackageReply_Closure closure, void *cd)
+{
+	blobs_handle_get(e2e_of_host(svc)->f->b, in, closure, cd);
+}
+
+static void
+h_upload(Au__V1__AdminService_Service  *svc,
+    const Au__V1__UploadPackageRequest *in,
+    Au__V1__UploadPackageReply_Closure closure, void *cd)
+{
+	blobs_handle_upload(e2e_of_admin(svc)->f->b, in, closure, cd);
+}
+
+static void
+h_list(Au__V1__AdminService_Service *svc, const Au__V1__ListPackagesRequest *in,
+    Au__V1__ListPackagesReply_Closure closure, void *cd)
+{
+	blobs_handle_list(e2e_of_admin(svc)->f->b, in, closure, cd);
+}
+
+/* The caller's key is the release pipeline "pipeline"; nobody else. */
+static enum au_status
+e2e_identify(void *arg, const uint8_t pk[SIG_PUBKEY_BYTES],
+    struct au_principal *out, struct au_err *err)
+{
+	struct e2e *e = arg;
+
+	if (memcmp(pk, e->caller_pk, SIG_PUBKEY_BYTES) != 0)
+		return au_err_set(err, AU_PERMISSION_DENIED, "unknown key");
+	memset(out, 0, sizeof(*out));
+	out->role = AU_ROLE_RELEASE;
+	snprintf(out->name, sizeof(out->name), "pipeline");
+	memcpy(out->pubkey, pk, SIG_PUBKEY_BYTES);
+	sig_key_id(pk, out->key_id);
+	return AU_OK;
+}
+
+static enum au_status
+e2e_authorize(void *arg, const struct au_principal *caller, const char *method)
+{
+	(void)arg;
+	(void)method;
+	return caller->role == AU_ROLE_RELEASE ? AU_OK : AU_PERMISSION_DENIED;
+}
+
+static void
+e2e_start(struct fx *f, struct e2e *e)
+{
+	const char            *src = getenv("AU_SRC");
+	struct rpc_server_conf sc = {0};
+	struct rpc_client_conf cc = {0};
+	ProtobufCService      *svcs[2];
+	char                   cmd[512], ca[200], crt[200], key[200], url[64];
+	char                   ccrt[200], ckey[200];
+
+	memset(e, 0, sizeof(*e));
+	e->f = f;
+	snprintf(e->certs, sizeof(e->certs), "%s/certs", f->dir);
+	snprintf(cmd, sizeof(cmd),
+	    "sh %s/certs/mkcerts.sh %s release >/dev/null",
+	    src != NULL ? src : ".", e->certs);
+	assert_int_equal(system(cmd), 0);
+	au__v1__host_service__init(&e->host, NULL);
+	e->host.get_package = h_get;
+	au__v1__admin_service__init(&e->admin, NULL);
+	e->admin.upload_package = h_upload;
+	e->admin.list_packages = h_list;
+	svcs[0] = &e->host.base;
+	svcs[1] = &e->admin.base;
+	sig_keypair(e->caller_pk, e->caller_sk);
+	snprintf(ca, sizeof(ca), "%s/ca.crt", e->certs);
+	snprintf(crt, sizeof(crt), "%s/meta.crt", e->certs);
+	snprintf(key, sizeof(key), "%s/meta.key", e->certs);
+	sc.url = "tls+tcp://127.0.0.1:0";
+	sc.ca_file = ca;
+	sc.cert_file = crt;
+	sc.key_file = key;
+	sig_random(sc.token_key, sizeof(sc.token_key));
+	sc.identify = e2e_identify;
+	sc.identify_arg = e;
+	sc.authorize = e2e_authorize;
+	sc.contexts = 8;
+	assert_int_equal(rpc_server_new(&sc, svcs, 2, &e->srv, NULL), AU_OK);
+	assert_int_equal(rpc_server_start(e->srv, NULL), AU_OK);
+	snprintf(url, sizeof(url), "tls+tcp://127.0.0.1:%d",
+	    rpc_server_port(e->srv));
+	snprintf(ccrt, sizeof(ccrt), "%s/release.crt", e->certs);
+	snprintf(ckey, sizeof(ckey), "%s/release.key", e->certs);
+	cc.url = url;
+	cc.ca_file = ca;
+	cc.cert_file = ccrt;
+	cc.key_file = ckey;
+	cc.server_name = "localhost";
+	cc.timeout_ms = 20000;
+	memcpy(cc.identity_sk, e->caller_sk, SIG_SECKEY_BYTES);
+	assert_int_equal(rpc_client_new(&cc, &e->cli, NULL), AU_OK);
+}
+
+static void
+e2e_stop(struct e2e *e)
+{
+	rpc_client_free(e->cli);
+	rpc_server_stop(e->srv);
+	rpc_server_free(e->srv);
+	sig_memzero(e->caller_sk, sizeof(e->caller_sk));
+}
+
+/* One UploadPackage call; the reply (if any) stays in res. */
+static enum au_status
+rpc_upload(struct e2e *e, const char *man, size_t mlen, uint64_t off,
+    const uint8_t *data, size_t len, int finish, struct rpc_result *res)
+{
+	Au__V1__UploadPackageRequest rq = AU__V1__UPLOAD_PACKAGE_REQUEST__INIT;
+
+	rq.manifest.data = (uint8_t *)(uintptr_t)man;
+	rq.manifest.len = mlen;
+	rq.offset = off;
+	rq.data.data = (uint8_t *)(uintptr_t)data;
+	rq.data.len = len;
+	rq.has_finish = 1;
+	rq.finish = finish;
+	rpc_result_fini(res);
+	au__v1__admin_service__upload_package(
+	    rpc_client_service(e->cli, &au__v1__admin_service__descriptor), &rq,
+	    NULL, res);
+	return res->status;
+}
+
+static enum au_status
+rpc_get(struct e2e *e, const char *version, uint64_t off, uint32_t len,
+    struct rpc_result *res)
+{
+	Au__V1__GetPackageRequest rq = AU__V1__GET_PACKAGE_REQUEST__INIT;
+
+	rq.agent = "nodex";
+	rq.version = (char *)(uintptr_t)version;
+	rq.offset = off;
+	rq.length = len;
+	rpc_result_fini(res);
+	au__v1__host_service__get_package(
+	    rpc_client_service(e->cli, &au__v1__host_service__descriptor), &rq,
+	    NULL, res);
+	return res->status;
+}
+
+static void
+test_rpc_upload_list_get(void **state)
+{
+	struct fx                  *f = *state;
+	struct e2e                  e;
+	struct rpc_result           res = RPC_RESULT_INIT;
+	Au__V1__UploadPackageReply *up;
+	Au__V1__GetPackageReply    *gp;
+	Au__V1__ListPackagesReply  *lp;
+	Au__V1__ListPackagesRequest lq = AU__V1__LIST_PACKAGES_REQUEST__INIT;
+	uint8_t                    *got = calloc(1, PKG_BYTES);
+	uint64_t                    off = 0;
+	size_t                      mlen, n;
+	int                         i;
+	char                       *man =
+	    make_manifest("nodex", "1.4.2", f->data, PKG_BYTES, f->sk, &mlen);
+
+	e2e_start(f, &e);
+	for (i = 0; i < 16; i++) {
+		n = PKG_BYTES - off > MIB ? MIB : PKG_BYTES - off;
+		assert_int_equal(rpc_upload(&e, man, mlen, off, f->data + off,
+		                     n, off + n == PKG_BYTES, &res),
+		    AU_OK);
+		up = (Au__V1__UploadPackageReply *)res.reply;
+		off = up->received;
+		if (up->stored)
+			break;
+	}
+	assert_true(up->stored);
+	assert_string_equal(up->package_id, "nodex/1.4.2");
+	assert_int_equal(up->hash.len, SIG_HASH_BYTES);
+	/* The same bytes again: a no-op at the first chunk. */
+	assert_int_equal(
+	    rpc_upload(&e, man, mlen, 0, f->data, MIB, 0, &res), AU_OK);
+	up = (Au__V1__UploadPackageReply *)res.reply;
+	assert_true(up->already_present);
+	assert_int_equal(up->received, PKG_BYTES);
+	rpc_result_fini(&res);
+	au__v1__admin_service__list_packages(
+	    rpc_client_service(e.cli, &au__v1__admin_service__descriptor), &lq,
+	    NULL, &res);
+	assert_int_equal(res.status, AU_OK);
+	lp = (Au__V1__ListPackagesReply *)res.reply;
+	assert_int_equal(lp->n_packages, 1);
+	assert_string_equal(lp->packages[0]->uploaded_by, "pipeline");
+	assert_int_equal(lp->packages[0]->size, PKG_BYTES);
+	/* Download by chunks over the wire; the manifest rides along. */
+	for (off = 0, i = 0; off < PKG_BYTES && i < 16; i++) {
+		assert_int_equal(rpc_get(&e, "1.4.2", off, 0, &res), AU_OK);
+		gp = (Au__V1__GetPackageReply *)res.reply;
+		assert_int_equal(gp->offset, off);
+		assert_int_equal(gp->size, PKG_BYTES);
+		assert_int_equal(gp->manifest.len, mlen);
+		assert_memory_equal(gp->manifest.data, man, mlen);
+		memcpy(got + off, gp->data.data, gp->data.len);
+		off += gp->data.len;
+	}
+	assert_memory_equal(got, f->data, PKG_BYTES);
+	assert_int_equal(
+	    rpc_get(&e, "1.4.2", PKG_BYTES + 1, 0, &res), AU_OUT_OF_RANGE);
+	assert_int_equal(rpc_get(&e, "7.7.7", 0, 0, &res), AU_NOT_FOUND);
+	rpc_result_fini(&res);
+	e2e_stop(&e);
+	free(got);
+	free(man);
+}
+
+static void
+test_rpc_refusals(void **state)
+{
+	struct fx        *f = *state;
+	struct e2e        e;
+	struct rpc_result res = RPC_RESULT_INIT;
+	uint32_t          retry;
+	size_t            mlen;
+	char *man = make_manifest("nodex", "1.0.0", f->data, MIB, f->sk, &mlen);
+
+	e2e_start(f, &e);
+	f->data[7] ^= 0x80;
+	assert_int_equal(rpc_upload(&e, man, mlen, 0, f->data, MIB, 1, &res),
+	    AU_INVALID_ARGUMENT);
+	f->data[7] ^= 0x80;
+	assert_int_equal(
+	    rpc_upload(&e, man, mlen, 0, f->data, MIB, 1, &res), AU_OK);
+	/* Both download slots taken: the next GetPackage is refused with a
+	 * retry-after, and admitted again once one is free. */
+	assert_int_equal(blobs_download_begin(f->b, &retry, NULL), AU_OK);
+	assert_int_equal(blobs_download_begin(f->b, &retry, NULL), AU_OK);
+	assert_int_equal(
+	    rpc_get(&e, "1.0.0", 0, 0, &res), AU_RESOURCE_EXHAUSTED);
+	assert_in_range(res.retry_after_ms, 1000, 1500);
+	assert_non_null(strstr(au_err_str(&res.err), "too many downloads"));
+	blobs_download_end(f->b);
+	assert_int_equal(rpc_get(&e, "1.0.0", 0, 0, &res), AU_OK);
+	blobs_download_end(f->b);
+	rpc_result_fini(&res);
+	e2e_stop(&e);
+	free(man);
+}
+
 int
 main(void)
 {
@@ -595,6 +867,9 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 	        test_crash_leftovers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_list_sorted, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_rpc_upload_list_get, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rpc_refusals, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
