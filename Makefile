@@ -7,6 +7,7 @@ JOBS      ?= $(shell nproc)
 BUILD     ?= build
 ASAN      ?= build-asan
 FUZZBUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 CTEST_ARGS ?= --output-on-failure
 
 .PHONY: all deps build test test-plain test-asan demo gen format format-check fuzz bench clean
@@ -49,7 +50,7 @@ format-check: deps
 fuzz: deps
 	CC=clang cmake -S . -B $(FUZZBUILD) -DAU_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug
 	cmake --build $(FUZZBUILD) -j $(JOBS)
-	@bash scripts/fuzz.sh $(FUZZBUILD)/bin
+	@sh scripts/fuzz.sh $(FUZZBUILD)/bin $(FUZZ_SECONDS)
 
 bench: build
 	@bash scripts/bench.sh $(BUILD)/bin

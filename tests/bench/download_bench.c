@@ -161,7 +161,7 @@ static nng_tls_config *
 tls_cfg(const struct bench *bn, int server)
 {
 	char            p[256], *ca = NULL, *crt = NULL, *key = NULL;
-	nng_tls_config *cfg;
+	nng_tls_config *cfg = NULL;
 
 	path_in(p, sizeof(p), bn->certs, "ca.crt");
 	fsutil_read_file(p, 65536, &ca, NULL, NULL);

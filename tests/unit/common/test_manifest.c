@@ -497,8 +497,8 @@ test_names(void **state)
 	    "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz01"};
 	static const char *bad[] = {"", "-a", ".a", "_a", "A", "a/b", "a b",
 	    "..", "a\n",
-	    "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz01"
-	    "2"};
+	    ("abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz01"
+	     "2")};
 	size_t             i;
 
 	(void)state;
@@ -516,8 +516,8 @@ test_versions(void **state)
 	    "1", "1.4.2", "10.0.0-rc1", "1.2-a.B.3", "0.0.0.0.1"};
 	static const char *bad[] = {"", "1.", ".1", "1..2", "v1", "1.4.2-",
 	    "1.4.2-rc-1", "1.4.2-rc_1", "1.4 ", "-rc1", "1/2",
-	    "1.2.3-"
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+	    ("1.2.3-"
+	     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")};
 	size_t             i;
 
 	(void)state;
