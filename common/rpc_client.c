@@ -6,6 +6,7 @@
  * The client signs its first request, keeps the session token from the
  * reply and signs again when the token is refused.
  */
+#include <arpa/inet.h>
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
 #include <nng/supplemental/tls/tls.h>
@@ -80,6 +81,18 @@ url_host(const char *url, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)(end - h), h);
 }
 
+/* mbedtls 2.28 matches the server name against DNS names only, so an
+ * address there can never verify: say so before dialing. */
+static bool
+is_ip_literal(const char *name)
+{
+	struct in6_addr a6;
+	struct in_addr  a4;
+
+	return inet_pton(AF_INET, name, &a4) == 1 ||
+	       inet_pton(AF_INET6, name, &a6) == 1;
+}
+
 static enum au_status
 client_dial(struct rpc_client *c, const struct rpc_client_conf *conf,
     struct au_err *err)
@@ -92,6 +105,13 @@ client_dial(struct rpc_client *c, const struct rpc_client_conf *conf,
 	url_host(conf->url, host, sizeof(host));
 	snprintf(c->server_name, sizeof(c->server_name), "%s",
 	    conf->server_name != NULL ? conf->server_name : host);
+	if (is_ip_literal(c->server_name))
+		return au_err_set(err, AU_INVALID_ARGUMENT,
+		    "server name %s is an IP address, and the TLS library "
+		    "checks only DNS names: set server_name to a DNS name in "
+		    "meta's certificate (the development certificate has "
+		    "localhost)",
+		    c->server_name);
 	if ((st = rpc_tls_setup(&c->tls, NNG_TLS_MODE_CLIENT, conf->ca_file,
 	         conf->cert_file, conf->key_file, c->server_name, err)) !=
 	    AU_OK)

@@ -482,6 +482,29 @@ test_tls_wrong_server_name(void **state)
 	rpc_client_free(c);
 }
 
+/* mbedtls cannot verify an address as a server name: refused up front
+ * with a message that says what to do, not a TLS failure later. */
+static void
+test_tls_ip_server_name(void **state)
+{
+	struct fixture        *f = *state;
+	struct rpc_client_conf conf = {0};
+	struct rpc_client     *c = NULL;
+	struct au_err          err = AU_ERR_INIT;
+
+	conf.url = f->url;
+	conf.ca_file = fpath(f, 3, f->dir, "ca.crt");
+	conf.cert_file = fpath(f, 4, f->dir, "host.crt");
+	conf.key_file = fpath(f, 5, f->dir, "host.key");
+	memcpy(conf.identity_sk, f->host_sk, SIG_SECKEY_BYTES);
+	assert_int_equal(rpc_client_new(&conf, &c, &err), AU_INVALID_ARGUMENT);
+	assert_null(c);
+	assert_non_null(strstr(err.msg, "server name 127.0.0.1 is an IP"));
+	conf.server_name = "::1";
+	assert_int_equal(rpc_client_new(&conf, &c, &err), AU_INVALID_ARGUMENT);
+	assert_null(c);
+}
+
 static void
 test_tls_client_from_other_ca(void **state)
 {
@@ -1024,6 +1047,7 @@ main(void)
 	    cmocka_unit_test(test_unknown_method),
 	    cmocka_unit_test(test_payload_limits),
 	    cmocka_unit_test(test_tls_wrong_server_name),
+	    cmocka_unit_test(test_tls_ip_server_name),
 	    cmocka_unit_test(test_tls_client_from_other_ca),
 	    cmocka_unit_test(test_tls_no_client_cert),
 	    cmocka_unit_test(test_replay_and_bad_signature),
