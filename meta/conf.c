@@ -18,6 +18,8 @@
 #include "fsutil.h"
 #include "log.h"
 
+#define CONF_VALUE_MAX 160
+
 enum sect { SECT_NONE, SECT_META, SECT_ADMIN, SECT_RELEASE };
 
 /* The [meta] keys, in the order meta_conf_print() writes them. */
@@ -48,7 +50,6 @@ struct parse {
 	FILE             *fp;
 	FILE             *diag;
 	int               line;
-	int               at_line_start;
 	int               errors;
 	int               last_error_line;
 	enum sect         sect;
@@ -138,16 +139,21 @@ reader(char *str, int num, void *stream)
 	struct parse *p = stream;
 	char         *r;
 	size_t        len;
+	int           c;
 
 	r = fgets(str, num, p->fp);
 	if (r == NULL)
 		return NULL;
-	if (p->at_line_start) {
-		p->line++;
-		check_header(p, str);
-	}
+	p->line++;
+	check_header(p, str);
 	len = strlen(str);
-	p->at_line_start = len > 0 && str[len - 1] == '\n';
+	if (num > 1 && len == (size_t)num - 1 && str[len - 1] != '\n') {
+		/* libinih would read the rest as another line; drop it and
+		 * fail the load rather than keep a truncated value. */
+		perr(p, "line longer than %d characters", num - 2);
+		while ((c = fgetc(p->fp)) != EOF && c != '\n')
+			;
+	}
 	return r;
 }
 
@@ -214,6 +220,11 @@ set_str(struct parse *p, const char *value, char **out)
 
 	if (value[0] == '\0') {
 		perr(p, "empty value");
+		return;
+	}
+	/* So that what meta -nv prints fits libinih's line again. */
+	if (strlen(value) > CONF_VALUE_MAX) {
+		perr(p, "value longer than %d characters", CONF_VALUE_MAX);
 		return;
 	}
 	s = strdup(value);
@@ -387,7 +398,6 @@ meta_conf_load(
 	memset(&p, 0, sizeof(p));
 	p.path = path;
 	p.diag = diag;
-	p.at_line_start = 1;
 	p.fp = fopen(path, "r");
 	if (p.fp == NULL)
 		return au_err_set(err, fsutil_errno_status(errno), "%s: %s",

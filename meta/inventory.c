@@ -522,6 +522,7 @@ inv_host_remove(struct inv *inv, const char *hostname, struct au_err *err)
 		    err, AU_NOT_FOUND, "host %s: not found", hostname);
 	} else if ((code = store_host_delete(inv->st, hostname, err)) ==
 	           AU_OK) {
+		inv_dirty_unlink(inv, h);
 		inv_host_unlink(inv, h);
 		inv_host_free(h);
 	}
@@ -735,6 +736,11 @@ inv_new(struct store *st, struct inv **out, struct au_err *err)
 		au_err_prefix(err, "inventory");
 		return code;
 	}
+	if (inv_flusher_start(inv) != AU_OK) {
+		inv_free(inv);
+		return au_err_set(err, AU_RESOURCE_EXHAUSTED,
+		    "inventory: cannot start the flusher thread");
+	}
 	*out = inv;
 	return AU_OK;
 }
@@ -747,6 +753,7 @@ inv_free(struct inv *inv)
 
 	if (inv == NULL)
 		return;
+	inv_flusher_stop(inv);
 	for (i = 0; i < inv->cap; i++)
 		for (h = inv->by_name[i]; h != NULL; h = next) {
 			next = h->next_name;

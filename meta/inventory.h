@@ -6,10 +6,13 @@
  * from memory and a listing over 100,000 hosts takes no disk reads.
  *
  * Changes that must be durable (enrollment, accept/reject/remove/add,
- * rules) are committed to the store before the call returns; heartbeat
- * state is queued for the store's batch writer.  Strings that repeat
- * across hosts (agent names, versions, statuses, updater versions) are
- * interned: views hand out pointers that stay valid until inv_free().
+ * rules, reports) are committed to the store before the call returns;
+ * heartbeat state (last seen, agents) is soft: a flusher thread writes the
+ * hosts that heartbeated since its last batch every 50 ms or 500 hosts,
+ * and at inv_free().  A host heartbeating often is written once per batch,
+ * so the backlog is bounded by the number of hosts, not of heartbeats.  Strings
+ * that repeat across hosts (agent names, versions, statuses, updater versions)
+ * are interned: views hand out pointers that stay valid until inv_free().
  *
  * Thread-safe: one mutex; durable writes happen under it.
  */
@@ -96,7 +99,7 @@ int inv_valid_name(const char *name);
  * outlive the inventory).  Blocks on the store. */
 enum au_status inv_new(struct store *st, struct inv **out, struct au_err *err);
 
-/* Free; NULL allowed. */
+/* Flush the heartbeat state, stop the flusher and free; NULL allowed. */
 void inv_free(struct inv *inv);
 
 /*
@@ -166,6 +169,11 @@ enum au_status inv_hosts_each(struct inv *inv, const struct inv_filter *f,
 /* How many hosts report running agent at version. */
 uint32_t inv_count_running(
     struct inv *inv, const char *agent, const char *version);
+
+/* Write the heartbeat state collected so far to the store now (it is
+ * otherwise written every 50 ms or 500 hosts, and by inv_free()).  Blocks
+ * until it is on disk. */
+void inv_flush(struct inv *inv);
 
 /* Number of hosts in the inventory. */
 size_t inv_count(struct inv *inv);

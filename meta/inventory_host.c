@@ -89,27 +89,39 @@ struct interned {
 	const char *status_text[INV_MAX_AGENTS];
 };
 
+static const struct inv_agent *
+find_interned(const struct inv_host *h, const char *name)
+{
+	uint32_t i;
+
+	for (i = 0; i < h->nagents; i++)
+		if (h->agents[i].name == name)
+			return &h->agents[i];
+	return NULL;
+}
+
+/* Does the report say what h already holds (in any order)?  Names are
+ * unique in a report and interned, so a pointer match per name and equal
+ * counts make the two sets the same. */
 static int
 agents_same(const struct inv_host *h, const struct store_agent *a, size_t n,
     const struct interned *in)
 {
-	size_t i;
+	const struct inv_agent *o;
+	size_t                  i, reported = 0;
 
-	if (h->nagents < n)
+	for (i = 0; i < h->nagents; i++)
+		reported += h->agents[i].reported;
+	if (reported != n)
 		return 0;
 	for (i = 0; i < n; i++) {
-		const struct inv_agent *o = &h->agents[i];
-
-		if (!o->reported || o->name != in->name[i] ||
-		    o->version != in->version[i] ||
+		o = find_interned(h, in->name[i]);
+		if (o == NULL || !o->reported || o->version != in->version[i] ||
 		    o->status != in->status[i] ||
 		    !inv_str_eq(o->status_text, in->status_text[i]) ||
 		    !inv_str_eq(o->last_error, a[i].last_error))
 			return 0;
 	}
-	for (; i < h->nagents; i++)
-		if (h->agents[i].reported)
-			return 0;
 	return 1;
 }
 
@@ -135,6 +147,17 @@ in_list(const struct inv_agent *a, size_t n, const char *name)
 	return 0;
 }
 
+static int
+in_names(const struct interned *in, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (in->name[i] == name)
+			return 1;
+	return 0;
+}
+
 /* Replace h's agents with the reported ones, keeping report history and
  * unreported agents that have some. */
 static enum au_status
@@ -142,9 +165,14 @@ agents_replace(struct inv_host *h, const struct store_agent *a, size_t n,
     const struct interned *in)
 {
 	struct inv_agent *na, *o;
-	size_t            i, k = 0;
+	size_t            i, k = 0, keep = 0;
 
-	na = calloc(n + h->nagents + 1, sizeof(*na));
+	/* Unreported agents stay only for their report history. */
+	for (i = 0; i < h->nagents; i++)
+		keep += (h->agents[i].last_failure != NULL ||
+		            h->agents[i].last_failed) &&
+		        !in_names(in, n, h->agents[i].name);
+	na = calloc(n + keep + 1, sizeof(*na));
 	if (na == NULL)
 		return AU_RESOURCE_EXHAUSTED;
 	for (i = 0; i < n; i++, k++) {
@@ -262,11 +290,11 @@ enroll(struct inv *inv, const uint8_t *pk, const char *hostname,
 static enum au_status
 heartbeat_accepted(struct inv *inv, struct inv_host *h,
     const struct store_agent *a, size_t n, uint64_t now,
-    struct inv_desired *desired, size_t *ndesired)
+    struct inv_desired *desired, size_t *ndesired, int *changed)
 {
 	struct interned in;
 	enum au_status  code;
-	int             oom = 0, changed = 0;
+	int             oom = 0;
 	size_t          i;
 
 	for (i = 0; i < n; i++) {
@@ -282,12 +310,9 @@ heartbeat_accepted(struct inv *inv, struct inv_host *h,
 	if (!agents_same(h, a, n, &in)) {
 		if ((code = agents_replace(h, a, n, &in)) != AU_OK)
 			return code;
-		changed = 1;
+		*changed = 1;
 	}
-	if ((code = track_mismatch(inv, h, desired, *ndesired, now)) != AU_OK)
-		return code;
-	return store_seen_queue(
-	    inv->st, h->hostname, now, h->updater_version, a, n, changed);
+	return track_mismatch(inv, h, desired, *ndesired, now);
 }
 
 enum au_status
@@ -300,7 +325,7 @@ inv_heartbeat(struct inv *inv, const uint8_t pk[SIG_PUBKEY_BYTES],
 {
 	struct inv_host *h;
 	enum au_status   code = AU_OK;
-	int              oom = 0;
+	int              oom = 0, changed = 0;
 
 	*ndesired = 0;
 	*state = 0;
@@ -321,13 +346,12 @@ inv_heartbeat(struct inv *inv, const uint8_t pk[SIG_PUBKEY_BYTES],
 	h->updater_version =
 	    inv_intern(&inv->pool, inv_nonempty(updater_version), &oom);
 	*state = h->state;
-	if (h->state == STORE_HOST_PENDING)
-		code = store_seen_queue(
-		    inv->st, hostname, now_ms, h->updater_version, NULL, 0, 0);
+	if (h->state == STORE_HOST_ACCEPTED)
+		code = heartbeat_accepted(inv, h, agents, nagents, now_ms,
+		    desired, ndesired, &changed);
+	if (code == AU_OK)
+		inv_dirty_mark(inv, h, changed);
 	else
-		code = heartbeat_accepted(
-		    inv, h, agents, nagents, now_ms, desired, ndesired);
-	if (code != AU_OK)
 		au_err_set(
 		    err, code, "host %s: heartbeat: out of memory", hostname);
 out:

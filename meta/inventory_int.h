@@ -43,8 +43,11 @@ struct inv_agent {
 struct inv_host {
 	struct inv_host  *next_name;
 	struct inv_host  *next_key;
+	struct inv_host  *next_dirty; /* heartbeat state not yet stored */
 	uint8_t           pk[SIG_PUBKEY_BYTES];
 	uint8_t           state;
+	uint8_t           dirty;        /* on the dirty list */
+	uint8_t           agents_dirty; /* and its agents changed */
 	uint32_t          nagents;
 	uint64_t          created_ms;
 	uint64_t          last_seen_ms;
@@ -69,6 +72,16 @@ struct inv {
 	size_t               nmanaged;
 	const char          *started; /* interned "started", "stopped" */
 	const char          *stopped;
+
+	/* The flusher (inventory_flush.c): hosts whose heartbeat state is
+	 * not yet in the store, written every 50 ms or 500 hosts. */
+	struct inv_host *dirty;
+	size_t           ndirty;
+	pthread_cond_t   flush_cond; /* wakes the flusher */
+	pthread_cond_t   flush_done; /* a batch was written */
+	uint64_t         batches_taken, batches_done;
+	int              flush_now, flush_stop, flusher_started;
+	pthread_t        flusher;
 };
 
 /* The pool's copy of s: NULL for NULL, and NULL with *oom set when out of
@@ -129,6 +142,17 @@ int inv_agent_failed(const struct inv *inv, const struct inv_agent *a,
     const struct inv_desired *d, const struct inv_policy *pol, uint64_t now);
 int inv_host_stale(
     const struct inv_host *h, const struct inv_policy *pol, uint64_t now);
+
+/* Put h on the dirty list (its agents too when agents_changed). */
+void inv_dirty_mark(struct inv *inv, struct inv_host *h, int agents_changed);
+
+/* Take h off the dirty list (it is being removed). */
+void inv_dirty_unlink(struct inv *inv, struct inv_host *h);
+
+/* Start the flusher thread / stop it after a last flush.  Called without
+ * the lock.  Start returns AU_RESOURCE_EXHAUSTED when no thread. */
+enum au_status inv_flusher_start(struct inv *inv);
+void           inv_flusher_stop(struct inv *inv);
 
 /* Note a stored report's outcome on its host's agent (no-op for an unknown
  * host).  AU_RESOURCE_EXHAUSTED when out of memory. */

@@ -21,12 +21,32 @@ struct view_buf {
 };
 
 static void
+agent_view(const struct inv *inv, const struct inv_agent *a,
+    const struct inv_desired *d, const struct inv_policy *pol, uint64_t now,
+    struct inv_agent_view *av)
+{
+	av->name = a->name;
+	av->version = a->version;
+	av->status = inv_status_show(a);
+	av->last_error = a->last_error;
+	av->desired_version = d != NULL ? d->version : NULL;
+	av->desired_action = d != NULL ? d->action : 0;
+	av->failed = inv_agent_failed(inv, a, d, pol, now);
+	av->last_failure = a->last_failure;
+	av->last_failure_ms = a->last_failure_ms;
+}
+
+/* The view of h: its reported agents, those with report history, and
+ * every agent desired of it (reported or not), each with what is desired
+ * and whether it failed. */
+static void
 build_view(const struct inv *inv, const struct inv_host *h,
     const struct inv_policy *pol, uint64_t now, struct inv_host_view *v,
     struct view_buf *b)
 {
-	size_t                    nd, i, k = 0;
 	const struct inv_desired *d;
+	const struct inv_agent   *a;
+	size_t                    nd, i, k = 0;
 
 	memset(v, 0, sizeof(*v));
 	v->hostname = h->hostname;
@@ -38,21 +58,15 @@ build_view(const struct inv *inv, const struct inv_host *h,
 	nd = h->state == STORE_HOST_ACCEPTED
 	         ? inv_desired_for(inv, h->hostname, b->d)
 	         : 0;
-	for (i = 0; i < h->nagents && k < 2 * INV_MAX_AGENTS; i++, k++) {
-		const struct inv_agent *a = &h->agents[i];
-		struct inv_agent_view  *av = &b->agents[k];
-
+	for (i = 0; i < h->nagents && k < 2 * INV_MAX_AGENTS; i++) {
+		a = &h->agents[i];
 		d = inv_desired_find(b->d, nd, a->name);
-		av->name = a->name;
-		av->version = a->version;
-		av->status = inv_status_show(a);
-		av->last_error = a->last_error;
-		av->desired_version = d != NULL ? d->version : NULL;
-		av->desired_action = d != NULL ? d->action : 0;
-		av->failed = inv_agent_failed(inv, a, d, pol, now);
-		av->last_failure = a->last_failure;
-		av->last_failure_ms = a->last_failure_ms;
-		v->failed |= av->failed;
+		/* An entry left by a rule since removed shows no more. */
+		if (!a->reported && d == NULL && a->last_failure == NULL &&
+		    !a->last_failed)
+			continue;
+		agent_view(inv, a, d, pol, now, &b->agents[k]);
+		v->failed |= b->agents[k++].failed;
 	}
 	for (i = 0; i < nd && k < 2 * INV_MAX_AGENTS; i++) {
 		if (inv_agent_find(h, b->d[i].name))

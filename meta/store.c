@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * store: SQLite behind one connection and one mutex.  Durable calls run in
- * their own transaction under the mutex; heartbeat state waits in a queue
- * that a writer thread commits in batches, so thousands of heartbeats a
- * second cost one fsync per batch rather than one each.
+ * store: SQLite behind one connection and one mutex.  Every call runs in
+ * its own transaction under the mutex; heartbeat state arrives in batches
+ * (the inventory's flusher), so thousands of heartbeats a second cost one
+ * fsync per batch rather than one each.
  */
 #include "store.h"
 
@@ -16,12 +16,6 @@
 
 #include "fsutil.h"
 #include "log.h"
-
-#define STORE_BATCH_MAX 500
-#define STORE_BATCH_MS 50
-/* Past this many queued heartbeats (the disk cannot keep up), new ones are
- * dropped: their state is soft and the next heartbeat brings it again. */
-#define STORE_QUEUE_MAX 100000
 
 enum stmt {
 	S_BEGIN,
@@ -61,7 +55,8 @@ static const char *const stmt_sql[S_COUNT] = {
                     " ORDER BY hostname",
     [S_AGENTS_ALL] = "SELECT hostname, agent, version, status, last_error"
                      " FROM host_agents ORDER BY hostname, agent",
-    [S_SEEN] = "UPDATE hosts SET last_seen_ms = ?2, updater_version = ?3"
+    [S_SEEN] = "UPDATE hosts SET last_seen_ms = max(last_seen_ms, ?2), "
+               "updater_version = ?3"
                " WHERE hostname = ?1",
     /* Only for a host that still exists: a batch may trail a removal. */
     [S_AGENT_PUT] = "INSERT OR REPLACE INTO host_agents(hostname, agent,"
@@ -118,33 +113,10 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     " who TEXT NOT NULL, action TEXT NOT NULL, detail TEXT);",
 };
 
-/* One queued heartbeat: the struct and its strings in one allocation. */
-struct seen {
-	struct seen        *next;
-	const char         *hostname;
-	const char         *updater_version;
-	uint64_t            last_seen_ms;
-	int                 agents_changed;
-	size_t              nagents;
-	struct store_agent *agents;
-};
-
 struct store {
 	sqlite3        *db;
 	sqlite3_stmt   *stmt[S_COUNT];
 	pthread_mutex_t db_lock;
-
-	pthread_mutex_t q_lock;
-	pthread_cond_t  q_cond;
-	pthread_cond_t  q_done;
-	struct seen    *q_head, **q_tail;
-	size_t          q_len;
-	uint64_t        q_dropped;
-	uint64_t        q_taken, q_written; /* batches, for store_flush */
-	int             q_flush;
-	int             q_stop;
-	int             writer_started;
-	pthread_t       writer;
 };
 
 static enum au_status db_status(
@@ -153,7 +125,6 @@ static sqlite3_stmt  *prep(struct store *s, enum stmt id);
 static enum au_status step_done(
     struct store *s, sqlite3_stmt *st, const char *what, struct au_err *err);
 static enum au_status txn(struct store *s, enum stmt id, struct au_err *err);
-static void          *writer_main(void *arg);
 
 static enum au_status
 db_status(struct store *s, int rc, const char *what, struct au_err *err)
@@ -326,20 +297,10 @@ store_open(const char *datadir, struct store **out, struct au_err *err)
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return au_err_set(err, AU_RESOURCE_EXHAUSTED, "out of memory");
 	pthread_mutex_init(&s->db_lock, NULL);
-	pthread_mutex_init(&s->q_lock, NULL);
-	pthread_cond_init(&s->q_cond, NULL);
-	pthread_cond_init(&s->q_done, NULL);
-	s->q_tail = &s->q_head;
 	if ((code = setup(s, path, err)) != AU_OK) {
 		store_close(s);
 		return code;
 	}
-	if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
-		store_close(s);
-		return au_err_set(err, AU_RESOURCE_EXHAUSTED,
-		    "store: cannot start the writer thread");
-	}
-	s->writer_started = 1;
 	*out = s;
 	return AU_OK;
 }
@@ -351,112 +312,18 @@ store_close(struct store *s)
 
 	if (s == NULL)
 		return;
-	if (s->writer_started) {
-		pthread_mutex_lock(&s->q_lock);
-		s->q_stop = 1;
-		pthread_cond_signal(&s->q_cond);
-		pthread_mutex_unlock(&s->q_lock);
-		pthread_join(s->writer, NULL);
-	}
 	for (i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(s->stmt[i]);
 	if (s->db != NULL)
 		sqlite3_close(s->db);
-	pthread_cond_destroy(&s->q_done);
-	pthread_cond_destroy(&s->q_cond);
-	pthread_mutex_destroy(&s->q_lock);
 	pthread_mutex_destroy(&s->db_lock);
 	free(s);
 }
 
 /* ------------------------------------------------------------ heartbeats */
 
-static size_t
-str_size(const char *v)
-{
-	return v != NULL ? strlen(v) + 1 : 0;
-}
-
-/* Copy v into the blob at *pp; NULL stays NULL. */
-static const char *
-put_str(char **pp, const char *v)
-{
-	char  *p = *pp;
-	size_t n;
-
-	if (v == NULL)
-		return NULL;
-	n = strlen(v) + 1;
-	memcpy(p, v, n);
-	*pp = p + n;
-	return p;
-}
-
-static struct seen *
-seen_new(const char *hostname, uint64_t last_seen_ms,
-    const char *updater_version, const struct store_agent *agents,
-    size_t nagents, int agents_changed)
-{
-	struct seen *e;
-	size_t       size, i;
-	char        *p;
-
-	if (!agents_changed)
-		nagents = 0;
-	size = sizeof(*e) + nagents * sizeof(e->agents[0]) +
-	       str_size(hostname) + str_size(updater_version);
-	for (i = 0; i < nagents; i++)
-		size += str_size(agents[i].name) + str_size(agents[i].version) +
-		        str_size(agents[i].status) +
-		        str_size(agents[i].last_error);
-	if ((e = malloc(size)) == NULL)
-		return NULL;
-	e->next = NULL;
-	e->agents = (struct store_agent *)(e + 1);
-	p = (char *)(e->agents + nagents);
-	e->hostname = put_str(&p, hostname);
-	e->updater_version = put_str(&p, updater_version);
-	e->last_seen_ms = last_seen_ms;
-	e->agents_changed = agents_changed;
-	e->nagents = nagents;
-	for (i = 0; i < nagents; i++) {
-		e->agents[i].name = put_str(&p, agents[i].name);
-		e->agents[i].version = put_str(&p, agents[i].version);
-		e->agents[i].status = put_str(&p, agents[i].status);
-		e->agents[i].last_error = put_str(&p, agents[i].last_error);
-	}
-	return e;
-}
-
-enum au_status
-store_seen_queue(struct store *s, const char *hostname, uint64_t last_seen_ms,
-    const char *updater_version, const struct store_agent *agents,
-    size_t nagents, int agents_changed)
-{
-	struct seen *e;
-
-	pthread_mutex_lock(&s->q_lock);
-	if (s->q_len >= STORE_QUEUE_MAX) {
-		s->q_dropped++;
-		pthread_mutex_unlock(&s->q_lock);
-		return AU_OK;
-	}
-	pthread_mutex_unlock(&s->q_lock);
-	e = seen_new(hostname, last_seen_ms, updater_version, agents, nagents,
-	    agents_changed);
-	if (e == NULL)
-		return AU_RESOURCE_EXHAUSTED;
-	pthread_mutex_lock(&s->q_lock);
-	*s->q_tail = e;
-	s->q_tail = &e->next;
-	if (++s->q_len >= STORE_BATCH_MAX)
-		pthread_cond_signal(&s->q_cond);
-	pthread_mutex_unlock(&s->q_lock);
-	return AU_OK;
-}
-
 static enum au_status
-write_seen(struct store *s, const struct seen *e, struct au_err *err)
+write_seen(struct store *s, const struct store_seen *e, struct au_err *err)
 {
 	sqlite3_stmt  *st;
 	enum au_status code;
@@ -487,97 +354,25 @@ write_seen(struct store *s, const struct seen *e, struct au_err *err)
 	return AU_OK;
 }
 
-/* Commit a batch in one transaction and free it. */
-static void
-write_batch(struct store *s, struct seen *batch)
+enum au_status
+store_seen_write(struct store *s, const struct store_seen *recs, size_t n,
+    struct au_err *err)
 {
-	struct au_err  err = AU_ERR_INIT;
-	struct seen   *e, *next;
 	enum au_status code;
+	size_t         i;
 
+	if (n == 0)
+		return AU_OK;
 	pthread_mutex_lock(&s->db_lock);
-	code = txn(s, S_BEGIN, &err);
-	for (e = batch; code == AU_OK && e != NULL; e = e->next)
-		code = write_seen(s, e, &err);
+	code = txn(s, S_BEGIN, err);
+	for (i = 0; code == AU_OK && i < n; i++)
+		code = write_seen(s, &recs[i], err);
 	if (code == AU_OK)
-		code = txn(s, S_COMMIT, &err);
+		code = txn(s, S_COMMIT, err);
 	else
 		txn(s, S_ROLLBACK, NULL);
 	pthread_mutex_unlock(&s->db_lock);
-	if (code != AU_OK)
-		log_warnx("store: heartbeat batch lost: %s", au_err_str(&err));
-	for (e = batch; e != NULL; e = next) {
-		next = e->next;
-		free(e);
-	}
-}
-
-static void
-deadline_in(struct timespec *ts, long ms)
-{
-	clock_gettime(CLOCK_REALTIME, ts);
-	ts->tv_nsec += ms * 1000000L;
-	ts->tv_sec += ts->tv_nsec / 1000000000L;
-	ts->tv_nsec %= 1000000000L;
-}
-
-static void *
-writer_main(void *arg)
-{
-	struct store   *s = arg;
-	struct seen    *batch;
-	struct timespec ts;
-	uint64_t        dropped;
-	int             stop;
-
-	pthread_mutex_lock(&s->q_lock);
-	for (;;) {
-		deadline_in(&ts, STORE_BATCH_MS);
-		while (!s->q_stop && !s->q_flush && s->q_len < STORE_BATCH_MAX)
-			if (pthread_cond_timedwait(
-			        &s->q_cond, &s->q_lock, &ts) != 0)
-				break;
-		batch = s->q_head;
-		s->q_head = NULL;
-		s->q_tail = &s->q_head;
-		s->q_len = 0;
-		s->q_flush = 0;
-		stop = s->q_stop;
-		s->q_taken++;
-		dropped = s->q_dropped;
-		s->q_dropped = 0;
-		pthread_mutex_unlock(&s->q_lock);
-		if (dropped > 0)
-			log_warnx("store: the disk is behind; %llu heartbeat"
-			          " updates dropped (the next ones resend)",
-			    (unsigned long long)dropped);
-		if (batch != NULL)
-			write_batch(s, batch);
-		pthread_mutex_lock(&s->q_lock);
-		s->q_written++;
-		pthread_cond_broadcast(&s->q_done);
-		if (stop)
-			break;
-	}
-	pthread_mutex_unlock(&s->q_lock);
-	return NULL;
-}
-
-enum au_status
-store_flush(struct store *s, struct au_err *err)
-{
-	uint64_t want;
-
-	(void)err;
-	pthread_mutex_lock(&s->q_lock);
-	/* The batch taken after this point holds everything queued so far. */
-	want = s->q_taken + 1;
-	s->q_flush = 1;
-	pthread_cond_signal(&s->q_cond);
-	while (s->q_written < want && !s->q_stop)
-		pthread_cond_wait(&s->q_done, &s->q_lock);
-	pthread_mutex_unlock(&s->q_lock);
-	return AU_OK;
+	return code;
 }
 
 /* ------------------------------------------------------------ durable */

@@ -5,13 +5,12 @@
  * reports (stored once per host and report id) and the audit log.
  *
  * The database is <datadir>/meta.db in WAL mode with synchronous=FULL:
- * every store_*_put/add/delete call commits before it returns, so what a
- * handler acknowledged survives a crash or a power cut.  Heartbeat state
- * (last seen, updater version, agent status) is the exception: it is
- * queued by store_seen_queue() and a writer thread commits the queue in
- * one transaction every 50 ms or 500 entries, and on store_flush() and
- * store_close().  A crash loses at most that last batch, which the next
- * heartbeats send again.
+ * every call commits before it returns, so what a handler acknowledged
+ * survives a crash or a power cut.  Heartbeat state (last seen, updater
+ * version, agent status) is written in batches by store_seen_write(): the
+ * inventory collects the hosts that heartbeated and hands them over every
+ * 50 ms or 500 hosts (and at shutdown), so a crash loses at most that last
+ * batch, which the next heartbeats send again.
  *
  * The schema carries a version (PRAGMA user_version) and store_open()
  * applies the migrations a database lacks.  Statements are prepared once.
@@ -53,6 +52,15 @@ struct store_agent {
 	const char *version;    /* NULL or "" when none */
 	const char *status;     /* "started", "stopped" or the script's text */
 	const char *last_error; /* NULL or "" when none */
+};
+
+struct store_seen {
+	const char               *hostname;
+	uint64_t                  last_seen_ms;
+	const char               *updater_version; /* may be NULL */
+	int                       agents_changed;
+	const struct store_agent *agents;
+	size_t                    nagents;
 };
 
 struct store_rule {
@@ -103,13 +111,13 @@ typedef int (*store_rule_fn)(void *arg, const struct store_rule *r);
 typedef int (*store_report_fn)(void *arg, const struct store_report *r);
 typedef int (*store_audit_fn)(void *arg, const struct store_audit *a);
 
-/* Open (creating) <datadir>/meta.db, migrate, prepare, start the writer
- * thread.  AU_FAILED_PRECONDITION when the database is newer than this
- * code.  *out is released with store_close(). */
+/* Open (creating) <datadir>/meta.db, migrate, prepare.  AU_FAILED_PRECONDITION
+ * when the database is newer than this code.  *out is released with
+ * store_close(). */
 enum au_status store_open(
     const char *datadir, struct store **out, struct au_err *err);
 
-/* Flush the heartbeat queue, stop the writer, close; NULL allowed. */
+/* Close; NULL allowed. */
 void store_close(struct store *s);
 
 /* Insert or update a host's identity and state (not its heartbeat state).
@@ -131,15 +139,12 @@ enum au_status store_host_delete(
 enum au_status store_hosts_load(struct store *s, store_host_fn host_fn,
     store_agent_fn agent_fn, void *arg, struct au_err *err);
 
-/* Queue heartbeat state for the writer (copied).  With agents_changed 0
- * only last seen and the updater version are written.  Never blocks on
- * disk; AU_RESOURCE_EXHAUSTED when out of memory. */
-enum au_status store_seen_queue(struct store *s, const char *hostname,
-    uint64_t last_seen_ms, const char *updater_version,
-    const struct store_agent *agents, size_t nagents, int agents_changed);
-
-/* Commit the heartbeat queue now; blocks until it is on disk. */
-enum au_status store_flush(struct store *s, struct au_err *err);
+/* Write heartbeat state for n hosts in one transaction: last seen (the
+ * newest of the stored and the given), updater version, and, where
+ * agents_changed, the reported agents (replacing the stored ones; only for
+ * hosts that still exist).  Blocks on disk. */
+enum au_status store_seen_write(struct store *s, const struct store_seen *recs,
+    size_t n, struct au_err *err);
 
 /* Insert or replace the rule with r's (agent, kind, match).  Durable. */
 enum au_status store_rule_put(

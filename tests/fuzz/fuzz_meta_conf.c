@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conf.h"
+#include "meta.h" /* its conf.h: updater/ has one too */
 #include "sig.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -7,6 +7,7 @@
  * package precondition, reports stored once, failed listings, status,
  * audit, durability across SIGKILL, and SIGHUP with a broken config.
  */
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -33,6 +34,7 @@ struct env {
 	pid_t   pid;
 	int     port;
 	uint8_t admin_pk[SIG_PUBKEY_BYTES], admin_sk[SIG_SECKEY_BYTES];
+	uint8_t rel_pk[SIG_PUBKEY_BYTES], rel_sk[SIG_SECKEY_BYTES];
 };
 
 static void
@@ -46,17 +48,18 @@ sleep_ms(long ms)
 static void
 write_conf(struct env *e, const char *extra)
 {
-	char  hex[2 * SIG_PUBKEY_BYTES + 1];
+	char  hex[2 * SIG_PUBKEY_BYTES + 1], rel[2 * SIG_PUBKEY_BYTES + 1];
 	FILE *fp = fopen(e->conf, "w");
 
 	assert_non_null(fp);
 	sig_hex_encode(hex, sizeof(hex), e->admin_pk, sizeof(e->admin_pk));
+	sig_hex_encode(rel, sizeof(rel), e->rel_pk, sizeof(e->rel_pk));
 	fprintf(fp,
 	    "[meta]\nlisten = tls+tcp://127.0.0.1:%d\nca = %s/certs/ca.crt\n"
 	    "cert = %s/certs/meta.crt\nkey = %s/certs/meta.key\n"
 	    "datadir = %s/data\ninterval = 1\nfailed_grace = 1\n%s"
-	    "[admin]\nalice = %s\n",
-	    e->port, e->dir, e->dir, e->dir, e->dir, extra, hex);
+	    "[admin]\nalice = %s\n[release]\nci = %s\n",
+	    e->port, e->dir, e->dir, e->dir, e->dir, extra, hex, rel);
 	fclose(fp);
 }
 
@@ -89,6 +92,9 @@ start_meta(struct env *e)
 	e->pid = fork();
 	assert_true(e->pid >= 0);
 	if (e->pid == 0) {
+		/* cmocka skips teardown after a failure: meta must not
+		 * outlive this test program. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 		dup2(fd, 2);
 		dup2(fd, 1);
@@ -121,13 +127,17 @@ setup(void **state)
 	char        cmd[256];
 
 	assert_int_equal(sig_init(), AU_OK);
-	snprintf(e->dir, sizeof(e->dir), "/tmp/meta_test.XXXXXX");
+	/* Under the run's directory, removed by main() even after a
+	 * failure (cmocka skips teardown then). */
+	snprintf(
+	    e->dir, sizeof(e->dir), "%s/t.XXXXXX", getenv("META_TEST_DIR"));
 	assert_non_null(mkdtemp(e->dir));
 	snprintf(cmd, sizeof(cmd), "sh %s/certs/mkcerts.sh %s/certs >/dev/null",
 	    getenv("AU_SRC"), e->dir);
 	assert_int_equal(system(cmd), 0);
 	snprintf(e->conf, sizeof(e->conf), "%s/meta.conf", e->dir);
 	sig_keypair(e->admin_pk, e->admin_sk);
+	sig_keypair(e->rel_pk, e->rel_sk);
 	e->port = 0;
 	write_conf(e, "");
 	start_meta(e);
@@ -552,6 +562,127 @@ test_auto_accept_after_reload(void **state)
 	rpc_client_free(h);
 }
 
+static enum au_status
+ping(struct rpc_client *c, char *name, size_t namesz, char *role, size_t rolesz)
+{
+	Au__V1__PingRequest req = AU__V1__PING_REQUEST__INIT;
+	Au__V1__PingReply  *rep;
+	struct rpc_result   res = RPC_RESULT_INIT;
+	enum au_status      st;
+
+	au__v1__host_service__ping(
+	    rpc_client_service(c, HOST_SVC), &req, NULL, &res);
+	if ((st = res.status) == AU_OK) {
+		rep = (Au__V1__PingReply *)res.reply;
+		snprintf(name, namesz, "%s", rep->caller_name);
+		snprintf(role, rolesz, "%s", rep->caller_role);
+	}
+	rpc_result_fini(&res);
+	return st;
+}
+
+/* Roles, percent rules, unset, log verbosity, downloads by non-hosts. */
+static void
+test_admin_misc(void **state)
+{
+	struct env                 *e = *state;
+	uint8_t                     pk[32], sk[64];
+	struct rpc_client          *admin, *rel, *h;
+	struct rpc_result           res = RPC_RESULT_INIT;
+	Au__V1__UnsetRequest        ureq = AU__V1__UNSET_REQUEST__INIT;
+	Au__V1__Selector            sel = AU__V1__SELECTOR__INIT;
+	Au__V1__LogVerboseRequest   lreq = AU__V1__LOG_VERBOSE_REQUEST__INIT;
+	Au__V1__ListRulesRequest    rreq = AU__V1__LIST_RULES_REQUEST__INIT;
+	Au__V1__GetPackageRequest   greq = AU__V1__GET_PACKAGE_REQUEST__INIT;
+	Au__V1__ListPackagesRequest preq = AU__V1__LIST_PACKAGES_REQUEST__INIT;
+	Au__V1__SetVersionRequest   sreq = AU__V1__SET_VERSION_REQUEST__INIT;
+	Au__V1__ListRulesReply     *rules;
+	char                        name[80], role[16];
+	int                         st = 0;
+
+	sig_keypair(pk, sk);
+	admin = client(e, e->admin_sk, "admin");
+	rel = client(e, e->rel_sk, "release");
+	h = client(e, sk, "host");
+	assert_int_equal(
+	    ping(admin, name, sizeof(name), role, sizeof(role)), AU_OK);
+	assert_string_equal(name, "alice");
+	assert_string_equal(role, "admin");
+	assert_int_equal(
+	    ping(rel, name, sizeof(name), role, sizeof(role)), AU_OK);
+	assert_string_equal(name, "ci");
+	assert_string_equal(role, "release");
+	assert_int_equal(
+	    ping(h, name, sizeof(name), role, sizeof(role)), AU_OK);
+	assert_string_equal(role, "host");
+	/* release: packages yes, rules no. */
+	au__v1__admin_service__list_packages(
+	    rpc_client_service(rel, ADMIN_SVC), &preq, NULL, &res);
+	assert_int_equal(res.status, AU_OK);
+	rpc_result_fini(&res);
+	sreq.agent = "nodex";
+	sreq.version = "1.0";
+	sreq.action = AU__V1__ACTION__STOP;
+	au__v1__admin_service__set_version(
+	    rpc_client_service(rel, ADMIN_SVC), &sreq, NULL, &res);
+	assert_int_equal(res.status, AU_PERMISSION_DENIED);
+	rpc_result_fini(&res);
+	/* A pending host may not download. */
+	assert_int_equal(hb_simple(h, "dl-1", &st), AU_OK);
+	assert_int_equal(st, AU__V1__HOST_STATE__PENDING);
+	greq.agent = "nodex";
+	greq.version = "1.0";
+	greq.length = 1024;
+	au__v1__host_service__get_package(
+	    rpc_client_service(h, HOST_SVC), &greq, NULL, &res);
+	assert_int_equal(res.status, AU_PERMISSION_DENIED);
+	rpc_result_fini(&res);
+	/* A percent rule lists with its percent; unset removes it once. */
+	sel.has_percent = 1;
+	sel.percent = 5;
+	sreq.selector = &sel;
+	au__v1__admin_service__set_version(
+	    rpc_client_service(admin, ADMIN_SVC), &sreq, NULL, &res);
+	assert_int_equal(res.status, AU_OK);
+	rpc_result_fini(&res);
+	sel.percent = 101;
+	au__v1__admin_service__set_version(
+	    rpc_client_service(admin, ADMIN_SVC), &sreq, NULL, &res);
+	assert_int_equal(res.status, AU_INVALID_ARGUMENT);
+	rpc_result_fini(&res);
+	rreq.agent = "nodex";
+	au__v1__admin_service__list_rules(
+	    rpc_client_service(admin, ADMIN_SVC), &rreq, NULL, &res);
+	assert_int_equal(res.status, AU_OK);
+	rules = (Au__V1__ListRulesReply *)res.reply;
+	assert_int_equal(rules->n_rules, 1);
+	assert_string_equal(rules->rules[0]->kind, "percent");
+	assert_string_equal(rules->rules[0]->match, "5");
+	assert_string_equal(rules->rules[0]->updated_by, "alice");
+	rpc_result_fini(&res);
+	ureq.agent = "nodex";
+	sel.percent = 1;
+	ureq.selector = &sel;
+	au__v1__admin_service__unset(
+	    rpc_client_service(admin, ADMIN_SVC), &ureq, NULL, &res);
+	assert_int_equal(res.status, AU_OK);
+	assert_int_equal(((Au__V1__UnsetReply *)res.reply)->rules_removed, 1);
+	rpc_result_fini(&res);
+	au__v1__admin_service__unset(
+	    rpc_client_service(admin, ADMIN_SVC), &ureq, NULL, &res);
+	assert_int_equal(res.status, AU_NOT_FOUND);
+	rpc_result_fini(&res);
+	lreq.verbose = 1;
+	au__v1__admin_service__log_verbose(
+	    rpc_client_service(admin, ADMIN_SVC), &lreq, NULL, &res);
+	assert_int_equal(res.status, AU_OK);
+	assert_int_equal(((Au__V1__LogVerboseReply *)res.reply)->previous, 0);
+	rpc_result_fini(&res);
+	rpc_client_free(admin);
+	rpc_client_free(rel);
+	rpc_client_free(h);
+}
+
 int
 main(void)
 {
@@ -569,11 +700,21 @@ main(void)
 	        test_sighup_broken, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_auto_accept_after_reload, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_admin_misc, setup, teardown),
 	};
+
+	char dir[] = "/tmp/meta_test.XXXXXX", cmd[64];
+	int  rc;
 
 	if (getenv("AU_BIN") == NULL || getenv("AU_SRC") == NULL) {
 		fprintf(stderr, "meta_test: AU_BIN and AU_SRC must be set\n");
 		return 1;
 	}
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	if (mkdtemp(dir) == NULL || setenv("META_TEST_DIR", dir, 1) != 0)
+		return 1;
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (getenv("META_TEST_KEEP") == NULL && system(cmd) != 0)
+		rc = 1;
+	return rc;
 }

@@ -171,6 +171,42 @@ test_missing(void **state)
 	fclose(diag);
 }
 
+/* A line libinih would cut is an error, not a truncated value; so is a
+ * value too long to print back within such a line. */
+#define LONG_CONF \
+	"[meta]\nlisten = x\nca = /%s\ncert = x\nkey = x\ndatadir = x\n"
+
+static void
+test_long_lines(void **state)
+{
+	struct fixture   *f = *state;
+	struct meta_conf *c = NULL;
+	FILE             *diag = tmpfile();
+	char              text[1024], longv[400];
+
+	memset(longv, 'x', sizeof(longv) - 1);
+	longv[sizeof(longv) - 1] = '\0';
+	snprintf(text, sizeof(text), LONG_CONF, "short");
+	write_file(f->path, text);
+	assert_int_equal(meta_conf_load(f->path, diag, &c, NULL), AU_OK);
+	meta_conf_free(c);
+	snprintf(text, sizeof(text), LONG_CONF, longv);
+	write_file(f->path, text);
+	assert_int_equal(
+	    meta_conf_load(f->path, diag, &c, NULL), AU_INVALID_ARGUMENT);
+	longv[170] = '\0';
+	snprintf(text, sizeof(text), LONG_CONF, longv);
+	write_file(f->path, text);
+	assert_int_equal(
+	    meta_conf_load(f->path, diag, &c, NULL), AU_INVALID_ARGUMENT);
+	longv[150] = '\0';
+	snprintf(text, sizeof(text), LONG_CONF, longv);
+	write_file(f->path, text);
+	assert_int_equal(meta_conf_load(f->path, diag, &c, NULL), AU_OK);
+	meta_conf_free(c);
+	fclose(diag);
+}
+
 static void
 test_round_trip(void **state)
 {
@@ -226,6 +262,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_values, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_all_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_long_lines, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_key_secrecy, setup, teardown),
 	};

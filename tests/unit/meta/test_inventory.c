@@ -412,7 +412,7 @@ test_status_text(void **state)
 	    AU_OK);
 	assert_string_equal(got, "1.0 crashed: exit 3");
 	assert_int_equal(inv_count_running(f->inv, "nodex", "1.0"), 0);
-	assert_int_equal(store_flush(f->st, NULL), AU_OK);
+	inv_flush(f->inv);
 	reload(f);
 	assert_int_equal(
 	    inv_hosts_each(f->inv, &flt, &manual, T0, on_status, got, &more),
@@ -422,6 +422,31 @@ test_status_text(void **state)
 	    hb(f, 1, "s-1", "1.0", "started", &autoacc, T0, &st, d, &nd),
 	    AU_OK);
 	assert_int_equal(inv_count_running(f->inv, "nodex", "1.0"), 1);
+}
+
+/* Heartbeat state reaches the store through the flusher; a host removed
+ * while its state waits is not written back. */
+static void
+test_flush(void **state)
+{
+	struct fixture    *f = *state;
+	struct inv_desired d[INV_MAX_AGENTS];
+	struct inv_filter  flt;
+	struct listing     l;
+	size_t             nd;
+	int                st, more;
+
+	hb(f, 1, "f-1", "1.0", "started", &autoacc, T0 - 500000, &st, d, &nd);
+	hb(f, 1, "f-1", "1.0", "started", &autoacc, T0, &st, d, &nd);
+	hb(f, 2, "f-2", "1.0", "started", &autoacc, T0, &st, d, &nd);
+	assert_int_equal(inv_host_remove(f->inv, "f-2", NULL), AU_OK);
+	inv_flush(f->inv);
+	reload(f);
+	memset(&flt, 0, sizeof(flt));
+	l = list(f, &flt, T0 + 1000, &more);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.names[0], "f-1");
+	assert_int_equal(l.stale[0], 0); /* last seen T0 was stored */
 }
 
 int
@@ -437,6 +462,7 @@ main(void)
 	        test_paging_and_filters, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_add, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_status_text, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_flush, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

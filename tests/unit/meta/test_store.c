@@ -116,44 +116,38 @@ test_hosts(void **state)
 }
 
 static void
-test_seen_batched(void **state)
+test_seen_batch(void **state)
 {
 	struct fixture    *f = *state;
 	struct seen_hosts  s;
 	struct store_agent a[2] = {{"nodex", "1.4.2", "started", NULL},
 	    {"logd", NULL, "stopped", "boom"}};
+	struct store_seen  recs[3] = {{"web-1", 6000, "0.1.0", 1, a, 2},
+	     {"web-1", 5000, "0.1.0", 0, NULL, 0}, /* older: kept out */
+	     {"gone", 5000, NULL, 1, a, 2}};       /* removed host: no rows */
 
 	put_host(f->s, "web-1", 1, STORE_HOST_ACCEPTED);
-	assert_int_equal(
-	    store_seen_queue(f->s, "web-1", 5000, "0.1.0", a, 2, 1), AU_OK);
-	assert_int_equal(
-	    store_seen_queue(f->s, "web-1", 6000, "0.1.0", a, 2, 0), AU_OK);
-	assert_int_equal(store_flush(f->s, NULL), AU_OK);
+	assert_int_equal(store_seen_write(f->s, recs, 3, NULL), AU_OK);
+	assert_int_equal(store_seen_write(f->s, recs, 0, NULL), AU_OK);
 	reopen(f);
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(
 	    store_hosts_load(f->s, on_host, on_agent, &s, NULL), AU_OK);
+	assert_int_equal(s.n, 1);
 	assert_int_equal(s.last_seen[0], 6000);
 	assert_int_equal(s.nagents, 2);
 	assert_string_equal(s.agent[0], "web-1/logd/-/stopped");
 	assert_string_equal(s.agent[1], "web-1/nodex/1.4.2/started");
-}
-
-/* Queued state is written on close, without an explicit flush. */
-static void
-test_seen_flushed_on_close(void **state)
-{
-	struct fixture   *f = *state;
-	struct seen_hosts s;
-
-	put_host(f->s, "web-1", 1, STORE_HOST_ACCEPTED);
-	assert_int_equal(
-	    store_seen_queue(f->s, "web-1", 7000, NULL, NULL, 0, 0), AU_OK);
-	reopen(f);
+	/* Agents replaced as a whole when they changed. */
+	recs[0].nagents = 1;
+	recs[0].last_seen_ms = 7000;
+	assert_int_equal(store_seen_write(f->s, recs, 1, NULL), AU_OK);
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(
-	    store_hosts_load(f->s, on_host, NULL, &s, NULL), AU_OK);
+	    store_hosts_load(f->s, on_host, on_agent, &s, NULL), AU_OK);
 	assert_int_equal(s.last_seen[0], 7000);
+	assert_int_equal(s.nagents, 1);
+	assert_string_equal(s.agent[0], "web-1/nodex/1.4.2/started");
 }
 
 struct rules_seen {
@@ -301,9 +295,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_hosts, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_seen_batched, setup, teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_seen_flushed_on_close, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_seen_batch, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rules, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reports_once, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
