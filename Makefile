@@ -10,7 +10,7 @@ FUZZBUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 CTEST_ARGS ?= --output-on-failure
 
-.PHONY: all deps build test test-plain test-asan demo gen format format-check fuzz bench clean
+.PHONY: all deps build test test-plain test-asan demo gen format format-check fuzz bench update-golden clean
 
 all: build
 
@@ -42,15 +42,21 @@ gen: deps
 	protoc-c --c_out=gen -Iproto proto/au.proto
 
 format: deps
-	clang-format-14 -i $$(git ls-files '*.c' '*.h' | grep -v '^gen/')
+	sh scripts/format-check.sh --fix
 
 format-check: deps
-	clang-format-14 --dry-run -Werror $$(git ls-files '*.c' '*.h' | grep -v '^gen/')
+	sh scripts/format-check.sh
 
 fuzz: deps
 	CC=clang cmake -S . -B $(FUZZBUILD) -DAU_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug
 	cmake --build $(FUZZBUILD) -j $(JOBS)
 	@sh scripts/fuzz.sh $(FUZZBUILD)/bin $(FUZZ_SECONDS)
+
+# Rewrite the golden files (printed configs, metactl tables) from what the
+# programs print now; review the diff before committing it.
+update-golden: build
+	cd $(BUILD) && AU_UPDATE_GOLDEN=1 ctest $(CTEST_ARGS) \
+	    -R '^(meta_conf_test|metactl_test|test_updater_conf)$$'
 
 bench: build
 	@bash scripts/bench.sh $(BUILD)/bin

@@ -4,7 +4,7 @@
 # meta_conf_test: golden files for meta's config parser.  For each
 # tests/conf/meta.N.in, `meta -nv -c meta.N.in` (stdout, stderr and the
 # exit status) must equal meta.N.ok, and a printed config must parse
-# again to the same text.  UPDATE_GOLDEN=1 rewrites the .ok files.
+# again to the same text.  AU_UPDATE_GOLDEN=1 rewrites the .ok files.
 set -eu
 : "${AU_BIN:?}" "${AU_SRC:?}"
 meta="$AU_BIN/meta"
@@ -16,7 +16,7 @@ for in in meta.*.in; do
 	ok=${in%.in}.ok
 	{ "$meta" -nv -c "$in" 2>&1 && echo "exit 0" || echo "exit $?"; } \
 	    > "$tmp/out"
-	if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
+	if [ "${AU_UPDATE_GOLDEN:-0}" = 1 ]; then
 		cp "$tmp/out" "$ok"
 		continue
 	fi
