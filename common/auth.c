@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "timeutil.h"
+
 #define AUTH_DOMAIN "au-req-v1"
 #define AUTH_DOMAIN_LEN (sizeof(AUTH_DOMAIN) - 1)
 #define AUTH_MSG_MAX                                                        \
@@ -336,8 +338,5 @@ auth_replay_count(struct auth_replay *r)
 uint64_t
 auth_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return timeutil_wall_ms();
 }

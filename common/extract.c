@@ -52,6 +52,7 @@ struct walk {
 	size_t                       caplinks;
 };
 
+static const char    *next_component(const char **p, size_t *len);
 static enum au_status open_reader(
     int fd, struct archive **out, struct au_err *err);
 static enum au_status check_path(const char *path, char *norm, size_t normsz,
@@ -102,6 +103,30 @@ open_reader(int fd, struct archive **out, struct au_err *err)
 }
 
 /*
+ * The next component of the path at *p, skipping empty ones and ".":
+ * returns its start (not NUL-terminated, *len bytes) and advances *p past
+ * it, or returns NULL at the end.
+ */
+static const char *
+next_component(const char **p, size_t *len)
+{
+	const char *c;
+
+	for (;;) {
+		c = *p;
+		while (**p != '\0' && **p != '/')
+			(*p)++;
+		*len = (size_t)(*p - c);
+		if (**p == '/')
+			(*p)++;
+		else if (*len == 0)
+			return NULL;
+		if (*len != 0 && !(*len == 1 && c[0] == '.'))
+			return c;
+	}
+}
+
+/*
  * A relative path of components, none of them "..": copied into norm
  * without a leading "./" or trailing "/".  "" (the archive's root, "./")
  * is allowed.  *dirdepth is the number of real components before the last.
@@ -118,15 +143,7 @@ check_path(const char *path, char *norm, size_t normsz, int *dirdepth,
 		return au_err_set(err, AU_INVALID_ARGUMENT,
 		    "absolute path \"%.*s\"", EXTRACT_NAME_SHOW, path);
 	norm[0] = '\0';
-	while (*p != '\0') {
-		c = p;
-		while (*p != '\0' && *p != '/')
-			p++;
-		len = (size_t)(p - c);
-		if (*p == '/')
-			p++;
-		if (len == 0 || (len == 1 && c[0] == '.'))
-			continue;
+	while ((c = next_component(&p, &len)) != NULL) {
 		if (len == 2 && c[0] == '.' && c[1] == '.')
 			return au_err_set(err, AU_INVALID_ARGUMENT,
 			    "\"..\" in path \"%.*s\"", EXTRACT_NAME_SHOW, path);
@@ -163,15 +180,7 @@ check_symlink(
 		return au_err_set(err, AU_INVALID_ARGUMENT,
 		    "symlink \"%.*s\" -> \"%.*s\" points outside",
 		    EXTRACT_NAME_SHOW, name, EXTRACT_NAME_SHOW, target);
-	while (*p != '\0') {
-		c = p;
-		while (*p != '\0' && *p != '/')
-			p++;
-		len = (size_t)(p - c);
-		if (*p == '/')
-			p++;
-		if (len == 0 || (len == 1 && c[0] == '.'))
-			continue;
+	while ((c = next_component(&p, &len)) != NULL) {
 		if (len == 2 && c[0] == '.' && c[1] == '.') {
 			if (down || --depth < 0)
 				return au_err_set(err, AU_INVALID_ARGUMENT,

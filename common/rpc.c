@@ -18,6 +18,7 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,14 @@
 #define RPC_REPLAY_ENTRIES 65536
 #define RPC_OUTBUF_KEEP (64 * 1024)
 #define RPC_PEM_MAX (64 * 1024)
+/* A reply buffer (rpc_call_reply_buffer) sits in the message to be sent,
+ * with room before it for the envelope's payload tag and length and the
+ * handler reply's other fields, and room after it for the envelope's
+ * other fields. */
+#define RPC_ZC_HEAD 4096
+#define RPC_ZC_TAIL 1024
+/* Largest handler reply struct that rpc_call_reply_buffer supports. */
+#define RPC_ZC_STRUCT_MAX 512
 
 /* closure_data of a server-side call. */
 struct call {
@@ -47,6 +56,11 @@ struct call {
 	const ProtobufCMessageDescriptor *output;
 	struct srv_ctx                   *ctx;
 	size_t                            outlen;
+	nng_msg *zmsg;   /* holds the rpc_call_reply_buffer(), or NULL */
+	size_t   zcap;   /* the buffer's size, at body offset RPC_ZC_HEAD */
+	size_t   zstart; /* the packed payload field: body offsets */
+	size_t   zend;
+	bool     zready; /* the handler's reply is packed in zmsg */
 };
 
 struct srv_ctx {
@@ -82,6 +96,7 @@ static void           srv_handle(struct srv_ctx *c, nng_msg *m);
 static enum au_status srv_dispatch(struct srv_ctx *c, const Au__V1__Request *rq,
     Au__V1__Reply *rep, uint8_t *token, struct au_err *err);
 static void           srv_closure(const ProtobufCMessage *msg, void *arg);
+static bool           zc_pack(struct call *call, const ProtobufCMessage *msg);
 static void           peer_desc(
               nng_pipe p, const struct au_principal *claimed, char *buf, size_t len);
 static void caller_desc(const struct au_principal *p, char *buf, size_t len);
@@ -476,9 +491,20 @@ caller_desc(const struct au_principal *p, char *buf, size_t len)
 		    p->name, p->key_id);
 }
 
-/* Build the reply into m (reusing its storage) and send it. */
+/* Send m, the packed reply. */
 static void
-srv_send(struct srv_ctx *c, nng_msg *m, Au__V1__Reply *rep)
+srv_post(struct srv_ctx *c, nng_msg *m)
+{
+	nng_aio_set_msg(c->aio, m);
+	nng_aio_set_timeout(c->aio, RPC_SEND_TIMEOUT_MS);
+	c->sending = true;
+	nng_ctx_send(c->ctx, c->aio);
+}
+
+/* Pack rep into m (reusing its storage); NULL (m freed) when out of
+ * memory. */
+static nng_msg *
+srv_pack(struct srv_ctx *c, nng_msg *m, Au__V1__Reply *rep)
 {
 	size_t size = au__v1__reply__get_packed_size(rep);
 
@@ -492,14 +518,74 @@ srv_send(struct srv_ctx *c, nng_msg *m, Au__V1__Reply *rep)
 	if (nng_msg_realloc(m, size) != 0) {
 		log_warnx("rpc: reply of %zu bytes: out of memory", size);
 		nng_msg_free(m);
-		srv_recv(c);
-		return;
+		return NULL;
 	}
 	au__v1__reply__pack(rep, nng_msg_body(m));
-	nng_aio_set_msg(c->aio, m);
-	nng_aio_set_timeout(c->aio, RPC_SEND_TIMEOUT_MS);
-	c->sending = true;
-	nng_ctx_send(c->ctx, c->aio);
+	return m;
+}
+
+/* The handler's reply is already in call->zmsg as the payload field:
+ * append the envelope's other fields (rep has no payload) behind it and
+ * cut the message to the packed bytes.  Frees req; NULL when out of
+ * memory. */
+static nng_msg *
+srv_pack_zc(struct srv_ctx *c, nng_msg *req, Au__V1__Reply *rep)
+{
+	struct call *call = &c->call;
+	nng_msg     *m = call->zmsg;
+	size_t       rest = au__v1__reply__get_packed_size(rep);
+
+	if (call->zend - call->zstart + rest > c->srv->conf.recv_max) {
+		rep->status = AU__V1__STATUS__RESOURCE_EXHAUSTED;
+		rep->message = "reply larger than the message limit";
+		return srv_pack(c, req, rep);
+	}
+	nng_msg_free(req);
+	call->zmsg = NULL;
+	if (nng_msg_realloc(m, call->zend + rest) != 0) {
+		log_warnx("rpc: reply of %zu bytes: out of memory",
+		    call->zend + rest);
+		nng_msg_free(m);
+		return NULL;
+	}
+	au__v1__reply__pack(rep, (uint8_t *)nng_msg_body(m) + call->zend);
+	nng_msg_trim(m, call->zstart);
+	return m;
+}
+
+/* Fill the envelope's status fields and log a failure. */
+static void
+srv_reply_init(struct srv_ctx *c, nng_msg *m, const Au__V1__Request *rq,
+    enum au_status st, struct au_err *err, Au__V1__Reply *rep)
+{
+	char who[128];
+
+	rep->status = (Au__V1__Status)st;
+	rep->has_protocol = true;
+	rep->protocol = RPC_PROTOCOL_VERSION;
+	if (rq != NULL && rq->has_request_id) {
+		rep->has_request_id = true;
+		rep->request_id = rq->request_id;
+	}
+	if (st == AU_OK && !c->call.zready) {
+		rep->has_payload = true;
+		rep->payload.data = c->out;
+		rep->payload.len = c->call.outlen;
+	} else if (st != AU_OK) {
+		rep->message = err->msg;
+		if (c->call.caller.role != AU_ROLE_NONE)
+			caller_desc(&c->call.caller, who, sizeof(who));
+		else
+			peer_desc(nng_msg_get_pipe(m), &c->call.caller, who,
+			    sizeof(who));
+		log_warnx("rpc: %s: %s: %s: %s", who,
+		    rq != NULL ? rq->method : "?", au_status_name(st),
+		    err->msg);
+	}
+	if (c->call.retry_after_ms != 0) {
+		rep->has_retry_after_ms = true;
+		rep->retry_after_ms = c->call.retry_after_ms;
+	}
 }
 
 static void
@@ -510,7 +596,6 @@ srv_handle(struct srv_ctx *c, nng_msg *m)
 	struct au_err    err = AU_ERR_INIT;
 	uint8_t          token[AUTH_TOKEN_MAX];
 	enum au_status   st;
-	char             who[128];
 
 	memset(&c->call, 0, sizeof(c->call));
 	c->call.ctx = c;
@@ -523,39 +608,27 @@ srv_handle(struct srv_ctx *c, nng_msg *m)
 		au_err_prefix(&err, "request envelope");
 	else
 		st = srv_dispatch(c, rq, &rep, token, &err);
-	rep.status = (Au__V1__Status)st;
-	rep.has_protocol = true;
-	rep.protocol = RPC_PROTOCOL_VERSION;
-	if (rq != NULL && rq->has_request_id) {
-		rep.has_request_id = true;
-		rep.request_id = rq->request_id;
-	}
-	if (st == AU_OK) {
-		rep.has_payload = true;
-		rep.payload.data = c->out;
-		rep.payload.len = c->call.outlen;
-	} else {
-		rep.message = err.msg;
-		if (c->call.caller.role != AU_ROLE_NONE)
-			caller_desc(&c->call.caller, who, sizeof(who));
-		else
-			peer_desc(nng_msg_get_pipe(m), &c->call.caller, who,
-			    sizeof(who));
-		log_warnx("rpc: %s: %s: %s: %s", who,
-		    rq != NULL ? rq->method : "?", au_status_name(st), err.msg);
-	}
-	if (c->call.retry_after_ms != 0) {
-		rep.has_retry_after_ms = true;
-		rep.retry_after_ms = c->call.retry_after_ms;
-	}
-	srv_send(c, m, &rep);
+	srv_reply_init(c, m, rq, st, &err, &rep);
+	if (st == AU_OK && c->call.zready)
+		m = srv_pack_zc(c, m, &rep);
+	else
+		m = srv_pack(c, m, &rep);
+	/* Everything of this call goes before the send: its completion may
+	 * start the next request on this context. */
 	if (rq != NULL)
 		au__v1__request__free_unpacked(rq, NULL);
+	if (c->call.zmsg != NULL)
+		nng_msg_free(c->call.zmsg);
+	c->call.zmsg = NULL;
 	if (c->outcap > RPC_OUTBUF_KEEP) {
 		free(c->out);
 		c->out = NULL;
 		c->outcap = 0;
 	}
+	if (m != NULL)
+		srv_post(c, m);
+	else
+		srv_recv(c);
 }
 
 static enum au_status
@@ -696,6 +769,107 @@ srv_dispatch(struct srv_ctx *c, const Au__V1__Request *rq, Au__V1__Reply *rep,
 	return AU_OK;
 }
 
+static size_t
+varint_len(uint64_t v)
+{
+	size_t n = 1;
+
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+static uint8_t *
+put_varint(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
+}
+
+/* The bytes field of msg that points at the call's reply buffer, or
+ * NULL. */
+static const ProtobufCFieldDescriptor *
+zc_field(const struct call *call, const ProtobufCMessage *msg)
+{
+	const ProtobufCMessageDescriptor *d = msg->descriptor;
+	const uint8_t *zbuf = (uint8_t *)nng_msg_body(call->zmsg) + RPC_ZC_HEAD;
+
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		const ProtobufCBinaryData      *bd;
+
+		if (f->type != PROTOBUF_C_TYPE_BYTES ||
+		    f->label == PROTOBUF_C_LABEL_REPEATED)
+			continue;
+		bd = (const ProtobufCBinaryData *)(const void *)((const char *)
+		                                                     msg +
+		                                                 f->offset);
+		if (bd->data == zbuf && bd->len <= call->zcap)
+			return f;
+	}
+	return NULL;
+}
+
+/*
+ * Pack msg, whose bytes field f already lies in place in zmsg at
+ * RPC_ZC_HEAD, around it without copying it: in front of the bytes, the
+ * envelope's payload tag and length, msg's other fields (packed from a
+ * copy of msg with f empty; a required f packs as empty there, and the
+ * real value after it wins, as for any repeated singular field), then f's
+ * tag and length.  false when it does not fit: the caller packs normally.
+ */
+static bool
+zc_pack(struct call *call, const ProtobufCMessage *msg)
+{
+	const ProtobufCFieldDescriptor *f = zc_field(call, msg);
+	const ProtobufCFieldDescriptor *pf;
+	union {
+		ProtobufCMessage m;
+		max_align_t      align;
+		uint8_t          b[RPC_ZC_STRUCT_MAX];
+	} cp;
+	ProtobufCBinaryData *bd;
+	size_t               len, rest, inner, head;
+	uint32_t             ftag, etag;
+	uint8_t             *p;
+
+	pf = protobuf_c_message_descriptor_get_field_by_name(
+	    &au__v1__reply__descriptor, "payload");
+	if (f == NULL || pf == NULL ||
+	    msg->descriptor->sizeof_message > sizeof(cp))
+		return false;
+	memcpy(cp.b, msg, msg->descriptor->sizeof_message);
+	bd = (ProtobufCBinaryData *)(void *)(cp.b + f->offset);
+	len = bd->len;
+	*bd = (ProtobufCBinaryData){0, NULL};
+	if (f->label == PROTOBUF_C_LABEL_OPTIONAL && f->quantifier_offset != 0)
+		*(protobuf_c_boolean *)(void *)(cp.b + f->quantifier_offset) =
+		    0;
+	ftag = f->id << 3 | 2;
+	etag = pf->id << 3 | 2;
+	rest = protobuf_c_message_get_packed_size(&cp.m);
+	inner = rest + varint_len(ftag) + varint_len(len) + len;
+	head = varint_len(etag) + varint_len(inner) + inner - len;
+	if (head > RPC_ZC_HEAD)
+		return false;
+	call->zstart = RPC_ZC_HEAD - head;
+	call->zend = RPC_ZC_HEAD + len;
+	p = (uint8_t *)nng_msg_body(call->zmsg) + call->zstart;
+	p = put_varint(p, etag);
+	p = put_varint(p, inner);
+	p += protobuf_c_message_pack(&cp.m, p);
+	p = put_varint(p, ftag);
+	put_varint(p, len);
+	call->zready = true;
+	return true;
+}
+
 static void
 srv_closure(const ProtobufCMessage *msg, void *arg)
 {
@@ -719,6 +893,10 @@ srv_closure(const ProtobufCMessage *msg, void *arg)
 		snprintf(call->msg, sizeof(call->msg),
 		    "handler answered with %s instead of %s",
 		    msg->descriptor->name, call->output->name);
+		return;
+	}
+	if (call->zmsg != NULL && zc_pack(call, msg)) {
+		call->status = AU_OK;
 		return;
 	}
 	size = protobuf_c_message_get_packed_size(msg);
@@ -753,6 +931,22 @@ rpc_call_fail(void *closure_data, enum au_status code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(call->msg, sizeof(call->msg), fmt, ap);
 	va_end(ap);
+}
+
+void *
+rpc_call_reply_buffer(void *closure_data, size_t cap)
+{
+	struct call *call = closure_data;
+
+	if (call->zmsg != NULL || cap == 0 ||
+	    cap > call->ctx->srv->conf.recv_max)
+		return NULL;
+	if (nng_msg_alloc(&call->zmsg, RPC_ZC_HEAD + cap + RPC_ZC_TAIL) != 0) {
+		call->zmsg = NULL;
+		return NULL;
+	}
+	call->zcap = cap;
+	return (uint8_t *)nng_msg_body(call->zmsg) + RPC_ZC_HEAD;
 }
 
 void

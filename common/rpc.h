@@ -132,6 +132,16 @@ const struct au_principal *rpc_call_caller(void *closure_data);
 void rpc_call_fail(void *closure_data, enum au_status code, const char *fmt,
     ...) __attribute__((format(printf, 3, 4)));
 
+/* In a handler: a buffer of cap bytes (at most the server's recv_max)
+ * for the one large bytes field of its reply, placed inside the message
+ * the server will send, so that the bytes go out without being copied.
+ * Fill a prefix of it and point the reply's bytes field at its start
+ * (data == the buffer, len <= cap); any other use still works, with a
+ * copy.  Owned by the call: valid until the closure returns.  NULL when
+ * out of memory, cap is 0 or too large, or one was taken already in this
+ * call: then use a buffer of your own.  Never blocks. */
+void *rpc_call_reply_buffer(void *closure_data, size_t cap);
+
 /* In a handler: ask the caller to wait ms before retrying (sent with
  * AU_RESOURCE_EXHAUSTED or AU_UNAVAILABLE). */
 void rpc_call_retry_after(void *closure_data, uint32_t ms);

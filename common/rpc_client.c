@@ -10,6 +10,7 @@
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
 #include <nng/supplemental/tls/tls.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 
 #include "au.pb-c.h"
 #include "auth.h"
+#include "log.h"
 #include "rpc.h"
 #include "rpc_priv.h"
 #include "wire.h"
@@ -167,13 +169,101 @@ rpc_client_new(const struct rpc_client_conf *conf, struct rpc_client **out,
 	return AU_OK;
 }
 
+/*
+ * nng 1.5.2's socket close can miss a wake-up and wait forever (seen here
+ * about once in twenty closes of a client on a loaded machine: the closing
+ * thread waits for a pipe that the idle reaper never reaps; upstream
+ * #1543/#1813, fixed after 1.5.2).  A client is closed when its program is
+ * done with it (metactl's exit, the updater's shutdown), so the close runs
+ * on its own thread and is waited for at most CLOSE_WAIT_MS; past that the
+ * socket is left to the process's exit.  The job is freed by whichever
+ * side finishes last.
+ */
+#define CLOSE_WAIT_MS 2000
+
+struct close_job {
+	pthread_mutex_t mu;
+	pthread_cond_t  cv;
+	nng_socket      sock;
+	bool            done;
+	int             refs;
+};
+
+static void
+close_job_unref(struct close_job *j)
+{
+	int left;
+
+	pthread_mutex_lock(&j->mu);
+	left = --j->refs;
+	pthread_mutex_unlock(&j->mu);
+	if (left == 0) {
+		pthread_cond_destroy(&j->cv);
+		pthread_mutex_destroy(&j->mu);
+		free(j);
+	}
+}
+
+static void *
+close_thread(void *arg)
+{
+	struct close_job *j = arg;
+
+	nng_close(j->sock);
+	pthread_mutex_lock(&j->mu);
+	j->done = true;
+	pthread_cond_signal(&j->cv);
+	pthread_mutex_unlock(&j->mu);
+	close_job_unref(j);
+	return NULL;
+}
+
+static void
+close_bounded(nng_socket sock)
+{
+	struct close_job *j;
+	struct timespec   until;
+	pthread_t         t;
+	bool              done;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		nng_close(sock);
+		return;
+	}
+	pthread_mutex_init(&j->mu, NULL);
+	pthread_cond_init(&j->cv, NULL);
+	j->sock = sock;
+	j->refs = 2;
+	if (pthread_create(&t, NULL, close_thread, j) != 0) {
+		j->refs = 1;
+		close_job_unref(j);
+		nng_close(sock);
+		return;
+	}
+	pthread_detach(t);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += CLOSE_WAIT_MS / 1000;
+	pthread_mutex_lock(&j->mu);
+	while (!j->done && pthread_cond_timedwait(&j->cv, &j->mu, &until) == 0)
+		;
+	done = j->done;
+	pthread_mutex_unlock(&j->mu);
+	if (!done)
+		log_warnx(
+		    "rpc: closing the connection to meta did not finish "
+		    "within %d ms (an nng 1.5.2 close bug); leaving it to "
+		    "the process's exit",
+		    CLOSE_WAIT_MS);
+	close_job_unref(j);
+}
+
 void
 rpc_client_free(struct rpc_client *c)
 {
 	if (c == NULL)
 		return;
 	if (c->sock_open)
-		nng_close(c->sock);
+		close_bounded(c->sock);
 	if (c->tls != NULL)
 		nng_tls_config_free(c->tls);
 	sig_memzero(c->sk, sizeof(c->sk));
@@ -332,10 +422,11 @@ client_roundtrip(struct rpc_client *c, nng_msg *m, uint64_t deadline,
 	return AU_OK;
 }
 
-/* Turn a Reply into res. */
+/* Turn a Reply (and its payload, kept apart) into res. */
 static enum au_status
 client_result(struct rpc_client *c, const struct exchange *x,
-    const Au__V1__Reply *rep, struct rpc_result *res)
+    const Au__V1__Reply *rep, const uint8_t *payload, size_t plen,
+    struct rpc_result *res)
 {
 	enum au_status st = au_status_from_wire(rep->status);
 
@@ -353,10 +444,8 @@ client_result(struct rpc_client *c, const struct exchange *x,
 		            : "no details");
 		return st;
 	}
-	if ((st = wire_unpack(x->output,
-	         rep->has_payload ? rep->payload.data : NULL,
-	         rep->has_payload ? rep->payload.len : 0, &res->reply,
-	         &res->err)) != AU_OK) {
+	if ((st = wire_unpack(
+	         x->output, payload, plen, &res->reply, &res->err)) != AU_OK) {
 		au_err_prefix(&res->err, "meta: reply to %s", x->method);
 		res->status = res->err.code = AU_INTERNAL;
 		return AU_INTERNAL;
@@ -373,6 +462,8 @@ client_attempt(
 {
 	nng_msg       *m = NULL, *reply = NULL;
 	Au__V1__Reply *rep = NULL;
+	const uint8_t *payload;
+	size_t         plen;
 	enum au_status st;
 
 	au_err_clear(&res->err);
@@ -383,13 +474,15 @@ client_attempt(
 	m = NULL;
 	if (st != AU_OK)
 		goto out;
-	if ((st = wire_reply_unpack(nng_msg_body(reply), nng_msg_len(reply),
-	         &rep, &res->err)) != AU_OK) {
+	/* The payload stays in the message: unpacked once, below. */
+	if ((st = wire_reply_unpack_split(nng_msg_body(reply),
+	         nng_msg_len(reply), &rep, &payload, &plen, &res->err)) !=
+	    AU_OK) {
 		st = au_err_set(&res->err, AU_INTERNAL,
 		    "meta: malformed reply: %s", res->err.msg);
 		goto out;
 	}
-	st = client_result(c, x, rep, res);
+	st = client_result(c, x, rep, payload, plen, res);
 out:
 	if (st != AU_OK)
 		res->status = res->err.code = st;

@@ -241,39 +241,38 @@ sig_seckey_load(
 	return st;
 }
 
-enum au_status
-sig_pubkey_save(
-    const char *path, const uint8_t pk[SIG_PUBKEY_BYTES], struct au_err *err)
-{
-	char        line[sizeof(KEYFILE_PUB_TAG) + 2 * SIG_PUBKEY_BYTES + 2];
-	struct stat sb;
-
-	if (lstat(path, &sb) == 0)
-		return au_err_set(
-		    err, AU_ALREADY_EXISTS, "%s: already exists", path);
-	memcpy(line, KEYFILE_PUB_TAG, strlen(KEYFILE_PUB_TAG));
-	sodium_bin2hex(line + strlen(KEYFILE_PUB_TAG), 2 * SIG_PUBKEY_BYTES + 1,
-	    pk, SIG_PUBKEY_BYTES);
-	strcat(line, "\n");
-	return fsutil_write_atomic(path, line, strlen(line), 0644, err);
-}
-
-enum au_status
-sig_seckey_save(
-    const char *path, const uint8_t sk[SIG_SECKEY_BYTES], struct au_err *err)
+/* Write "<tag><hex of key>\n" to a new file at path (never over an
+ * existing one) with mode; the hex copy is wiped. */
+static enum au_status
+key_save(const char *path, const char *tag, const uint8_t *key, size_t n,
+    mode_t mode, struct au_err *err)
 {
 	char           line[sizeof(KEYFILE_SEC_TAG) + 2 * SIG_SECKEY_BYTES + 2];
+	size_t         taglen = strlen(tag);
 	struct stat    sb;
 	enum au_status st;
 
 	if (lstat(path, &sb) == 0)
 		return au_err_set(
 		    err, AU_ALREADY_EXISTS, "%s: already exists", path);
-	memcpy(line, KEYFILE_SEC_TAG, strlen(KEYFILE_SEC_TAG));
-	sodium_bin2hex(line + strlen(KEYFILE_SEC_TAG), 2 * SIG_SECKEY_BYTES + 1,
-	    sk, SIG_SECKEY_BYTES);
+	memcpy(line, tag, taglen);
+	sodium_bin2hex(line + taglen, 2 * n + 1, key, n);
 	strcat(line, "\n");
-	st = fsutil_write_atomic(path, line, strlen(line), 0600, err);
+	st = fsutil_write_atomic(path, line, strlen(line), mode, err);
 	sodium_memzero(line, sizeof(line));
 	return st;
+}
+
+enum au_status
+sig_pubkey_save(
+    const char *path, const uint8_t pk[SIG_PUBKEY_BYTES], struct au_err *err)
+{
+	return key_save(path, KEYFILE_PUB_TAG, pk, SIG_PUBKEY_BYTES, 0644, err);
+}
+
+enum au_status
+sig_seckey_save(
+    const char *path, const uint8_t sk[SIG_SECKEY_BYTES], struct au_err *err)
+{
+	return key_save(path, KEYFILE_SEC_TAG, sk, SIG_SECKEY_BYTES, 0600, err);
 }

@@ -5,6 +5,7 @@
  */
 #include "wire.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "sig.h"
@@ -248,16 +249,14 @@ wire_request_unpack(
 	ProtobufCMessage *m;
 	enum au_status    st;
 
-	*out = NULL;
-	if ((st = wire_unpack(
-	         &au__v1__request__descriptor, data, len, &m, err)) != AU_OK)
-		return st;
-	if ((st = check_request((Au__V1__Request *)m, err)) != AU_OK) {
+	st = wire_unpack(&au__v1__request__descriptor, data, len, &m, err);
+	if (st == AU_OK &&
+	    (st = check_request((Au__V1__Request *)m, err)) != AU_OK) {
 		protobuf_c_message_free_unpacked(m, NULL);
-		return st;
+		m = NULL;
 	}
 	*out = (Au__V1__Request *)m;
-	return AU_OK;
+	return st;
 }
 
 enum au_status
@@ -267,11 +266,93 @@ wire_reply_unpack(
 	ProtobufCMessage *m;
 	enum au_status    st;
 
-	*out = NULL;
-	if ((st = wire_unpack(
-	         &au__v1__reply__descriptor, data, len, &m, err)) != AU_OK)
-		return st;
+	st = wire_unpack(&au__v1__reply__descriptor, data, len, &m, err);
 	*out = (Au__V1__Reply *)m;
+	return st;
+}
+
+/* Where the (last) payload field of a checked Reply lies: its value at
+ * *vp and *vlen, the whole field (tag, length, value) at *fp, *flen. */
+static void
+find_payload(const uint8_t *data, size_t len, uint32_t id, const uint8_t **vp,
+    uint64_t *vlen, const uint8_t **fp, size_t *flen)
+{
+	struct walk w = {data, data + len};
+
+	while (w.p < w.end) {
+		const uint8_t *start = w.p, *v = NULL;
+		uint64_t       tag, n = 0;
+
+		if (read_varint(&w, &tag) != 0 ||
+		    skip_value(&w, (unsigned)(tag & 7), &v, &n) != AU_OK)
+			return; /* cannot happen after wire_check */
+		if ((tag >> 3) == id && (tag & 7) == 2) {
+			*vp = v;
+			*vlen = n;
+			*fp = start;
+			*flen = (size_t)(w.p - start);
+		}
+	}
+}
+
+/* The fields of data other than the one at fp..fp+flen: a pointer into
+ * data when that field is at either end, else a copy in *copy. */
+static const uint8_t *
+without_field(const uint8_t *data, size_t len, const uint8_t *fp, size_t flen,
+    uint8_t **copy)
+{
+	size_t before = (size_t)(fp - data);
+
+	*copy = NULL;
+	if (before == 0)
+		return data + flen;
+	if (before + flen == len)
+		return data;
+	if ((*copy = malloc(len - flen)) == NULL)
+		return NULL;
+	memcpy(*copy, data, before);
+	memcpy(*copy + before, fp + flen, len - before - flen);
+	return *copy;
+}
+
+enum au_status
+wire_reply_unpack_split(const uint8_t *data, size_t len, Au__V1__Reply **out,
+    const uint8_t **payload, size_t *plen, struct au_err *err)
+{
+	const ProtobufCFieldDescriptor *pf;
+	const uint8_t                  *vp = NULL, *fp = NULL, *rest;
+	uint64_t                        vlen = 0;
+	size_t                          flen = 0;
+	uint8_t                        *copy = NULL;
+	enum au_status                  st;
+
+	*out = NULL;
+	*payload = NULL;
+	*plen = 0;
+	pf = protobuf_c_message_descriptor_get_field_by_name(
+	    &au__v1__reply__descriptor, "payload");
+	if ((st = wire_check(&au__v1__reply__descriptor, data, len, err)) !=
+	    AU_OK)
+		return st;
+	find_payload(data, len, pf->id, &vp, &vlen, &fp, &flen);
+	if (fp == NULL)
+		rest = data;
+	else if ((rest = without_field(data, len, fp, flen, &copy)) == NULL)
+		return au_err_set(err, AU_RESOURCE_EXHAUSTED, "out of memory");
+	*out = au__v1__reply__unpack(NULL, len - flen, rest);
+	free(copy);
+	if (*out == NULL)
+		return au_err_set(err, AU_INVALID_ARGUMENT,
+		    "%s: does not parse (or a required field is missing)",
+		    au__v1__reply__descriptor.name);
+	if ((*out)->has_payload) {
+		/* a peer repeated the field: the last one wins */
+		free((*out)->payload.data);
+		(*out)->payload = (ProtobufCBinaryData){0, NULL};
+		(*out)->has_payload = false;
+	}
+	*payload = vp;
+	*plen = (size_t)vlen;
 	return AU_OK;
 }
 

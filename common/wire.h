@@ -66,6 +66,16 @@ enum au_status wire_reply_unpack(
     const uint8_t *data, size_t len, Au__V1__Reply **out, struct au_err *err)
     __attribute__((warn_unused_result));
 
+/* wire_reply_unpack without copying the payload: the Reply is unpacked
+ * from the envelope's other fields, with has_payload false, and
+ * *payload / *plen point at the payload's bytes inside data (borrowed:
+ * valid while data is; NULL and 0 when there is none).  Same limits and
+ * statuses as wire_reply_unpack; allocates only the envelope's other
+ * fields (and a copy of them when the payload is not at either end). */
+enum au_status wire_reply_unpack_split(const uint8_t *data, size_t len,
+    Au__V1__Reply **out, const uint8_t **payload, size_t *plen,
+    struct au_err *err) __attribute__((warn_unused_result));
+
 /* A name or version in the strict character set: 1..WIRE_NAME_MAX bytes of
  * [A-Za-z0-9._+~-], starting with a letter or digit. */
 bool wire_name_valid(const char *s);

@@ -14,6 +14,7 @@
 #include "output.h"
 #include "render.h"
 #include "sig.h"
+#include "timeutil.h"
 
 /* At most this many pages of ListHosts (a page is the server's limit). */
 #define HOSTS_MAX_PAGES 100000
@@ -59,15 +60,6 @@ const struct ctl_cmd ctl_cmds_hosts[] = {
         AU_ROLE_ADMIN, cmd_add},
     {NULL, NULL, NULL, NULL, AU_ROLE_NONE, NULL},
 };
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int
 parse_list(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv,
@@ -192,7 +184,7 @@ cmd_list(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 	rc = fetch_hosts(ctl, svc, &req, &p);
 	if (rc == CTL_EXIT_OK)
 		render_hosts(stdout, p.hosts, p.nhosts,
-		    p.now_ms ? p.now_ms : now_ms(), ctl_json(ctl));
+		    p.now_ms ? p.now_ms : timeutil_wall_ms(), ctl_json(ctl));
 	pages_free(&p);
 	return rc;
 }
@@ -201,21 +193,14 @@ static int
 host_action(struct ctl *ctl, Au__V1__HostActionRequest *req, const char *verb)
 {
 	struct rpc_result        res = RPC_RESULT_INIT;
-	ProtobufCService        *svc;
 	Au__V1__HostActionReply *rep;
 	char                     ctx[RPC_NAME_MAX + 32];
+	int                      rc;
 
-	if ((svc = ctl_service(ctl, &au__v1__admin_service__descriptor)) ==
-	    NULL)
-		return CTL_EXIT_FAIL;
-	au__v1__admin_service__host_action(svc, req, NULL, &res);
-	if (res.status != AU_OK) {
-		snprintf(
-		    ctx, sizeof(ctx), "hosts %s %.64s", verb, req->hostname);
-		int rc = ctl_fail_rpc(ctl, ctx, &res);
-		rpc_result_fini(&res);
+	snprintf(ctx, sizeof(ctx), "hosts %s %.64s", verb, req->hostname);
+	if ((rc = ctl_call(ctl, &au__v1__admin_service__descriptor,
+	         "HostAction", req, ctx, &res)) != CTL_EXIT_OK)
 		return rc;
-	}
 	rep = (Au__V1__HostActionReply *)res.reply;
 	if (req->op == AU__V1__HOST_ACTION_REQUEST__OP__REMOVE &&
 	    !ctl_json(ctl))

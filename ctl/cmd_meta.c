@@ -10,6 +10,7 @@
 #include "au.pb-c.h"
 #include "ctl.h"
 #include "output.h"
+#include "timeutil.h"
 
 static int cmd_ping(
     struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv);
@@ -55,15 +56,6 @@ mono_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-static uint64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* One Ping; *rtt_us is its round trip, *offset_ms meta's clock minus ours
  * at the middle of it. */
 static int
@@ -72,11 +64,11 @@ ping_once(struct ctl *ctl, ProtobufCService *svc, struct rpc_result *res,
 {
 	Au__V1__PingRequest req = AU__V1__PING_REQUEST__INIT;
 	Au__V1__PingReply  *rep;
-	uint64_t            t0 = mono_us(), w0 = wall_ms(), w1;
+	uint64_t            t0 = mono_us(), w0 = timeutil_wall_ms(), w1;
 
 	au__v1__host_service__ping(svc, &req, NULL, res);
 	*rtt_us = mono_us() - t0;
-	w1 = wall_ms();
+	w1 = timeutil_wall_ms();
 	if (res->status != AU_OK)
 		return ctl_fail_rpc(ctl, "ping", res);
 	rep = (Au__V1__PingReply *)res->reply;
@@ -144,7 +136,6 @@ cmd_log(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 {
 	Au__V1__LogVerboseRequest req = AU__V1__LOG_VERBOSE_REQUEST__INIT;
 	struct rpc_result         res = RPC_RESULT_INIT;
-	ProtobufCService         *svc;
 	Au__V1__LogVerboseReply  *rep;
 	int                       rc;
 
@@ -155,15 +146,9 @@ cmd_log(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 	else if (strcmp(argv[optind], "brief") != 0)
 		return ctl_usage(ctl, cmd,
 		    "log: want verbose or brief, not '%s'", argv[optind]);
-	svc = ctl_service(ctl, &au__v1__admin_service__descriptor);
-	if (svc == NULL)
-		return CTL_EXIT_FAIL;
-	au__v1__admin_service__log_verbose(svc, &req, NULL, &res);
-	if (res.status != AU_OK) {
-		rc = ctl_fail_rpc(ctl, "log", &res);
-		rpc_result_fini(&res);
+	if ((rc = ctl_call(ctl, &au__v1__admin_service__descriptor,
+	         "LogVerbose", &req, "log", &res)) != CTL_EXIT_OK)
 		return rc;
-	}
 	rep = (Au__V1__LogVerboseReply *)res.reply;
 	if (ctl_json(ctl)) {
 		json_t *j = json_pack("{s:i,s:i}", "verbose", req.verbose,

@@ -630,21 +630,14 @@ cmd_packages(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 {
 	Au__V1__ListPackagesRequest req = AU__V1__LIST_PACKAGES_REQUEST__INIT;
 	struct rpc_result           res = RPC_RESULT_INIT;
-	ProtobufCService           *svc;
 
 	if (argc > 2 || (argc == 2 && argv[1][0] == '-'))
 		return ctl_usage(ctl, cmd, NULL);
 	if (argc == 2)
 		req.agent = argv[1];
-	if ((svc = ctl_service(ctl, &au__v1__admin_service__descriptor)) ==
-	    NULL)
+	if (ctl_call(ctl, &au__v1__admin_service__descriptor, "ListPackages",
+	        &req, "packages", &res) != CTL_EXIT_OK)
 		return CTL_EXIT_FAIL;
-	au__v1__admin_service__list_packages(svc, &req, NULL, &res);
-	if (res.status != AU_OK) {
-		ctl_fail_rpc(ctl, "packages", &res);
-		rpc_result_fini(&res);
-		return CTL_EXIT_FAIL;
-	}
 	packages_print(
 	    (const Au__V1__ListPackagesReply *)res.reply, ctl_json(ctl));
 	rpc_result_fini(&res);

@@ -13,6 +13,10 @@
 #include "ctl.h"
 #include "output.h"
 #include "render.h"
+#include "timeutil.h"
+
+/* The service every command here calls. */
+#define ADMIN (&au__v1__admin_service__descriptor)
 
 /* --host may be given this many times in one call. */
 #define VERSION_MAX_HOSTS 1000
@@ -71,15 +75,6 @@ struct sel_args {
 	int              stop;
 	int              any;
 };
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int
 sel_opt(struct ctl *ctl, const struct ctl_cmd *cmd, int ch, struct sel_args *s)
@@ -170,7 +165,6 @@ cmd_set(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 	Au__V1__SetVersionRequest req = AU__V1__SET_VERSION_REQUEST__INIT;
 	struct rpc_result         res = RPC_RESULT_INIT;
 	struct sel_args           s;
-	ProtobufCService         *svc;
 	Au__V1__SetVersionReply  *rep;
 	char                      what[512];
 	int                       rc;
@@ -181,15 +175,9 @@ cmd_set(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 	req.version = argv[optind + 1];
 	req.action = s.stop ? AU__V1__ACTION__STOP : AU__V1__ACTION__START;
 	req.selector = s.any ? &s.sel : NULL;
-	if ((svc = ctl_service(ctl, &au__v1__admin_service__descriptor)) ==
-	    NULL)
-		return CTL_EXIT_FAIL;
-	au__v1__admin_service__set_version(svc, &req, NULL, &res);
-	if (res.status != AU_OK) {
-		rc = ctl_fail_rpc(ctl, "set-version", &res);
-		rpc_result_fini(&res);
+	if ((rc = ctl_call(ctl, ADMIN, "SetVersion", &req, "set-version",
+	         &res)) != CTL_EXIT_OK)
 		return rc;
-	}
 	rep = (Au__V1__SetVersionReply *)res.reply;
 	describe_sel(what, sizeof(what), &s);
 	if (ctl_json(ctl)) {
@@ -215,7 +203,6 @@ cmd_unset(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 	Au__V1__UnsetRequest req = AU__V1__UNSET_REQUEST__INIT;
 	struct rpc_result    res = RPC_RESULT_INIT;
 	struct sel_args      s;
-	ProtobufCService    *svc;
 	Au__V1__UnsetReply  *rep;
 	uint32_t             n;
 	char                 what[512];
@@ -225,15 +212,9 @@ cmd_unset(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 		return rc;
 	req.agent = argv[optind];
 	req.selector = s.any ? &s.sel : NULL;
-	if ((svc = ctl_service(ctl, &au__v1__admin_service__descriptor)) ==
-	    NULL)
-		return CTL_EXIT_FAIL;
-	au__v1__admin_service__unset(svc, &req, NULL, &res);
-	if (res.status != AU_OK) {
-		rc = ctl_fail_rpc(ctl, "unset", &res);
-		rpc_result_fini(&res);
+	if ((rc = ctl_call(ctl, ADMIN, "Unset", &req, "unset", &res)) !=
+	    CTL_EXIT_OK)
 		return rc;
-	}
 	rep = (Au__V1__UnsetReply *)res.reply;
 	n = rep->has_rules_removed ? rep->rules_removed : 0;
 	describe_sel(what, sizeof(what), &s);
@@ -264,25 +245,30 @@ parse_agent(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv,
 	return CTL_EXIT_OK;
 }
 
+/* parse_agent() into *agent, then call method of the admin service with
+ * req (whose agent field *agent is), in the command's name. */
+static int
+agent_call(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv,
+    const char *method, const void *req, char **agent, struct rpc_result *res)
+{
+	int rc;
+
+	if ((rc = parse_agent(ctl, cmd, argc, argv, agent)) != CTL_EXIT_OK)
+		return rc;
+	return ctl_call(ctl, ADMIN, method, req, cmd->name, res);
+}
+
 static int
 cmd_rules(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 {
 	Au__V1__ListRulesRequest req = AU__V1__LIST_RULES_REQUEST__INIT;
 	struct rpc_result        res = RPC_RESULT_INIT;
-	ProtobufCService        *svc;
 	int                      rc;
 
-	if ((rc = parse_agent(ctl, cmd, argc, argv, &req.agent)) != CTL_EXIT_OK)
-		return rc;
-	if ((svc = ctl_service(ctl, &au__v1__admin_service__descriptor)) ==
-	    NULL)
-		return CTL_EXIT_FAIL;
-	au__v1__admin_service__list_rules(svc, &req, NULL, &res);
-	if (res.status != AU_OK)
-		rc = ctl_fail_rpc(ctl, "rules", &res);
-	else
+	if ((rc = agent_call(ctl, cmd, argc, argv, "ListRules", &req,
+	         &req.agent, &res)) == CTL_EXIT_OK)
 		render_rules(stdout, (Au__V1__ListRulesReply *)res.reply,
-		    now_ms(), ctl_json(ctl));
+		    timeutil_wall_ms(), ctl_json(ctl));
 	rpc_result_fini(&res);
 	return rc;
 }
@@ -292,18 +278,10 @@ cmd_status(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 {
 	Au__V1__StatusRequest req = AU__V1__STATUS_REQUEST__INIT;
 	struct rpc_result     res = RPC_RESULT_INIT;
-	ProtobufCService     *svc;
 	int                   rc;
 
-	if ((rc = parse_agent(ctl, cmd, argc, argv, &req.agent)) != CTL_EXIT_OK)
-		return rc;
-	if ((svc = ctl_service(ctl, &au__v1__admin_service__descriptor)) ==
-	    NULL)
-		return CTL_EXIT_FAIL;
-	au__v1__admin_service__status(svc, &req, NULL, &res);
-	if (res.status != AU_OK)
-		rc = ctl_fail_rpc(ctl, "status", &res);
-	else
+	if ((rc = agent_call(ctl, cmd, argc, argv, "Status", &req, &req.agent,
+	         &res)) == CTL_EXIT_OK)
 		render_status(
 		    stdout, (Au__V1__StatusReply *)res.reply, ctl_json(ctl));
 	rpc_result_fini(&res);
@@ -320,7 +298,7 @@ parse_audit(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv,
 	    {NULL, 0, NULL, 0},
 	};
 	struct au_err err = AU_ERR_INIT;
-	uint64_t      ms, now = now_ms();
+	uint64_t      ms, now = timeutil_wall_ms();
 	unsigned long n;
 	int           ch;
 
@@ -348,18 +326,12 @@ cmd_audit(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 {
 	Au__V1__AuditRequest req = AU__V1__AUDIT_REQUEST__INIT;
 	struct rpc_result    res = RPC_RESULT_INIT;
-	ProtobufCService    *svc;
 	int                  rc;
 
 	if ((rc = parse_audit(ctl, cmd, argc, argv, &req)) != CTL_EXIT_OK)
 		return rc;
-	if ((svc = ctl_service(ctl, &au__v1__admin_service__descriptor)) ==
-	    NULL)
-		return CTL_EXIT_FAIL;
-	au__v1__admin_service__audit(svc, &req, NULL, &res);
-	if (res.status != AU_OK)
-		rc = ctl_fail_rpc(ctl, "audit", &res);
-	else
+	if ((rc = ctl_call(ctl, ADMIN, "Audit", &req, "audit", &res)) ==
+	    CTL_EXIT_OK)
 		render_audit(
 		    stdout, (Au__V1__AuditReply *)res.reply, ctl_json(ctl));
 	rpc_result_fini(&res);

@@ -56,6 +56,15 @@ extern const struct ctl_cmd
 ProtobufCService *ctl_service(
     struct ctl *ctl, const ProtobufCServiceDescriptor *descriptor);
 
+/* Call method (its name in the .proto, e.g. "ListRules") of the service
+ * descriptor with req, connecting first if need be; blocks for up to the
+ * configured timeout.  CTL_EXIT_OK: res holds the reply, which the caller
+ * releases with rpc_result_fini().  CTL_EXIT_FAIL: "metactl: <context>:
+ * <reason>" was printed and res holds nothing. */
+int ctl_call(struct ctl *ctl, const ProtobufCServiceDescriptor *descriptor,
+    const char *method, const void *req, const char *context,
+    struct rpc_result *res);
+
 /* Non-zero when --json was given: print JSON on stdout instead of text. */
 int ctl_json(const struct ctl *ctl);
 

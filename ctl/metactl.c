@@ -42,6 +42,8 @@ static int                   wants_help(int argc, char **argv);
 static int                   run(struct ctl *ctl, int argc, char **argv);
 static int                   finish(struct ctl *ctl, int rc);
 static enum au_status        connect_meta(struct ctl *ctl, struct au_err *err);
+static void                  vsay(const char *fmt, va_list ap)
+    __attribute__((format(printf, 1, 0)));
 
 static void
 print_usage(FILE *f)
@@ -245,9 +247,41 @@ ctl_service(struct ctl *ctl, const ProtobufCServiceDescriptor *descriptor)
 }
 
 int
+ctl_call(struct ctl *ctl, const ProtobufCServiceDescriptor *descriptor,
+    const char *method, const void *req, const char *context,
+    struct rpc_result *res)
+{
+	const ProtobufCMethodDescriptor *md;
+	ProtobufCService                *svc;
+	int                              rc;
+
+	md = protobuf_c_service_descriptor_get_method_by_name(
+	    descriptor, method);
+	if (md == NULL)
+		return ctl_fail(ctl, "%s: no method %s", context, method);
+	if ((svc = ctl_service(ctl, descriptor)) == NULL)
+		return CTL_EXIT_FAIL;
+	svc->invoke(svc, (unsigned)(md - descriptor->methods), req, NULL, res);
+	if (res->status == AU_OK)
+		return CTL_EXIT_OK;
+	rc = ctl_fail_rpc(ctl, context, res);
+	rpc_result_fini(res);
+	return rc;
+}
+
+int
 ctl_json(const struct ctl *ctl)
 {
 	return ctl->json;
+}
+
+/* "metactl: <formatted>\n" on stderr. */
+static void
+vsay(const char *fmt, va_list ap)
+{
+	fputs("metactl: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
 }
 
 int
@@ -257,11 +291,9 @@ ctl_fail(struct ctl *ctl, const char *fmt, ...)
 
 	(void)ctl;
 	fflush(stdout);
-	fputs("metactl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return CTL_EXIT_FAIL;
 }
 
@@ -278,11 +310,9 @@ ctl_usage(struct ctl *ctl, const struct ctl_cmd *cmd, const char *fmt, ...)
 
 	(void)ctl;
 	if (fmt != NULL) {
-		fputs("metactl: ", stderr);
 		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
+		vsay(fmt, ap);
 		va_end(ap);
-		fputc('\n', stderr);
 	}
 	fprintf(stderr, "usage: metactl %s%s%s\n", cmd->name,
 	    *cmd->args ? " " : "", cmd->args);

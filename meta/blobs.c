@@ -14,7 +14,7 @@
  * by a rwlock; entries are never removed, so a pointer to one stays valid
  * until blobs_close().  Uploads are serialized by one mutex (the release
  * pipeline uploads rarely); downloads take only the read lock and one
- * pread per chunk.
+ * pread per chunk.  Listing and the RPC handlers are in blobs_rpc.c.
  */
 #include "blobs.h"
 
@@ -35,46 +35,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "blobs_int.h"
 #include "fsutil.h"
 #include "log.h"
 #include "manifest.h"
 #include "rpc.h"
+#include "timeutil.h"
 
 #define BLOBS_DEFAULT_MAX_BYTES (512ULL * 1024 * 1024)
 #define BLOBS_DEFAULT_DOWNLOADS 64
 #define BLOBS_DEFAULT_RETRY_MS 2000
 #define BLOBS_STALE_PART_S (24 * 3600)
 #define BLOBS_META_MAX 1024
-#define HASH_HEX (2 * SIG_HASH_BYTES + 1)
-
-struct entry {
-	struct entry *next;
-	uint32_t      hv;
-	char          agent[MANIFEST_NAME_MAX + 1];
-	char          version[MANIFEST_VERSION_MAX + 1];
-	uint64_t      size;
-	uint8_t       hash[SIG_HASH_BYTES];
-	char          hash_hex[HASH_HEX];
-	char          key_id[SIG_KEYID_HEX_BYTES];
-	char          who[RPC_NAME_MAX + 1];
-	uint64_t      uploaded_ms;
-	char         *manifest;
-	size_t        manifest_len;
-};
-
-struct blobs {
-	struct blobs_conf conf;
-	char              blobs_dir[PATH_MAX];
-	char              index_dir[PATH_MAX];
-	char              uploads_dir[PATH_MAX];
-	pthread_rwlock_t  lock; /* table and keys */
-	struct entry    **buckets;
-	size_t            nbuckets, nentries;
-	uint8_t (*keys)[SIG_PUBKEY_BYTES];
-	size_t          nkeys;
-	pthread_mutex_t upload_mu;
-	atomic_uint     inflight;
-};
 
 /* Everything a chunk's manifest check establishes. */
 struct upload {
@@ -91,7 +63,6 @@ static struct entry *table_find(
     const struct blobs *b, const char *agent, const char *version);
 static enum au_status table_insert(struct blobs *b, struct entry *e);
 static void           table_free(struct blobs *b);
-static uint64_t       now_ms(void);
 static int            has_suffix(const char *name, const char *suffix);
 static enum au_status path_fmt(char *out, size_t sz, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -119,8 +90,6 @@ static enum au_status write_index(
     struct blobs *b, const struct upload *u, uint64_t ms, struct au_err *err);
 static enum au_status pread_all(
     int fd, uint8_t *buf, size_t len, uint64_t off, size_t *got);
-static int version_cmp(const char *a, const char *b);
-static int info_cmp(const void *a, const void *b);
 
 /* ------------------------------------------------------------ table */
 
@@ -197,15 +166,6 @@ table_free(struct blobs *b)
 }
 
 /* ------------------------------------------------------------ helpers */
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int
 has_suffix(const char *name, const char *suffix)
@@ -711,7 +671,7 @@ commit(struct blobs *b, struct upload *u, int fd, struct au_err *err)
 	struct entry  *e = NULL;
 	struct stat    sb;
 	enum au_status st;
-	uint64_t       ms = now_ms();
+	uint64_t       ms = timeutil_wall_ms();
 
 	memset(&sb, 0, sizeof(sb));
 	if (fstat(fd, &sb) != 0 || (uint64_t)sb.st_size != u->m.size)
@@ -895,212 +855,4 @@ blobs_read_chunk(struct blobs *b, const char *agent, const char *version,
 		return au_err_set(err, st, "package %s %s: read %s failed",
 		    agent, version, path);
 	return AU_OK;
-}
-
-/* ------------------------------------------------------------ list */
-
-/* Numeric-aware: runs of digits compare as numbers, the rest bytewise;
- * a -suffix sorts before the release it precedes (1.9.0-rc1 < 1.9.0). */
-static int
-version_cmp(const char *a, const char *b)
-{
-	size_t na, nb;
-	int    c;
-
-	while (*a != '\0' && *b != '\0') {
-		if (*a >= '0' && *a <= '9' && *b >= '0' && *b <= '9') {
-			while (*a == '0' && a[1] >= '0' && a[1] <= '9')
-				a++;
-			while (*b == '0' && b[1] >= '0' && b[1] <= '9')
-				b++;
-			na = strspn(a, "0123456789");
-			nb = strspn(b, "0123456789");
-			if (na != nb)
-				return na < nb ? -1 : 1;
-			if ((c = strncmp(a, b, na)) != 0)
-				return c;
-			a += na;
-			b += nb;
-			continue;
-		}
-		if (*a != *b)
-			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
-		a++;
-		b++;
-	}
-	if (*a == '-' || *b == '-')
-		return *a == '-' ? -1 : 1;
-	return (*a != '\0') - (*b != '\0');
-}
-
-static int
-info_cmp(const void *a, const void *b)
-{
-	const struct blobs_info *x = a, *y = b;
-	int                      c;
-
-	if ((c = strcmp(x->agent, y->agent)) != 0)
-		return c;
-	return version_cmp(x->version, y->version);
-}
-
-enum au_status
-blobs_list(struct blobs *b, const char *agent, struct blobs_info **out,
-    size_t *n, struct au_err *err)
-{
-	struct blobs_info *v = NULL, *p;
-	struct entry      *e;
-	size_t             i, k = 0;
-
-	*out = NULL;
-	*n = 0;
-	pthread_rwlock_rdlock(&b->lock);
-	if (b->nentries > 0 && (v = calloc(b->nentries, sizeof(*v))) == NULL) {
-		pthread_rwlock_unlock(&b->lock);
-		return au_err_set(
-		    err, AU_RESOURCE_EXHAUSTED, "list: no memory");
-	}
-	for (i = 0; i < b->nbuckets; i++)
-		for (e = b->buckets[i]; e != NULL; e = e->next) {
-			if (agent != NULL && *agent != '\0' &&
-			    strcmp(agent, e->agent) != 0)
-				continue;
-			p = &v[k++];
-			memcpy(p->agent, e->agent, sizeof(p->agent));
-			memcpy(p->version, e->version, sizeof(p->version));
-			p->size = e->size;
-			memcpy(p->hash, e->hash, sizeof(p->hash));
-			memcpy(p->key_id, e->key_id, sizeof(p->key_id));
-			snprintf(p->uploaded_by, sizeof(p->uploaded_by), "%s",
-			    e->who);
-			p->uploaded_ms = e->uploaded_ms;
-		}
-	pthread_rwlock_unlock(&b->lock);
-	for (i = 0; b->conf.running != NULL && i < k; i++)
-		v[i].hosts_running = b->conf.running(
-		    b->conf.running_arg, v[i].agent, v[i].version);
-	if (k > 0)
-		qsort(v, k, sizeof(*v), info_cmp);
-	if (k == 0) {
-		free(v);
-		v = NULL;
-	}
-	*out = v;
-	*n = k;
-	return AU_OK;
-}
-
-/* ------------------------------------------------------------ handlers */
-
-void
-blobs_handle_get(struct blobs *b, const Au__V1__GetPackageRequest *in,
-    Au__V1__GetPackageReply_Closure closure, void *closure_data)
-{
-	Au__V1__GetPackageReply reply = AU__V1__GET_PACKAGE_REPLY__INIT;
-	struct blobs_chunk      chunk;
-	struct au_err           err = AU_ERR_INIT;
-	uint32_t                retry = 0;
-	size_t                  cap;
-	uint8_t                *buf;
-
-	if (blobs_download_begin(b, &retry, &err) != AU_OK) {
-		rpc_call_retry_after(closure_data, retry);
-		rpc_call_fail(closure_data, err.code, "%s", err.msg);
-		closure(NULL, closure_data);
-		return;
-	}
-	cap = in->length == 0 || in->length > RPC_CHUNK_BYTES ? RPC_CHUNK_BYTES
-	                                                      : in->length;
-	if ((buf = malloc(cap)) == NULL)
-		au_err_set(
-		    &err, AU_RESOURCE_EXHAUSTED, "get package: no memory");
-	else
-		blobs_read_chunk(b, in->agent, in->version, in->offset,
-		    in->length, buf, cap, &chunk, &err);
-	if (err.code != AU_OK) {
-		rpc_call_fail(closure_data, err.code, "%s", err.msg);
-		closure(NULL, closure_data);
-	} else {
-		reply.manifest.data = (uint8_t *)(uintptr_t)chunk.manifest;
-		reply.manifest.len = chunk.manifest_len;
-		reply.size = chunk.size;
-		reply.offset = chunk.offset;
-		reply.data.data = buf;
-		reply.data.len = chunk.len;
-		closure(&reply, closure_data);
-	}
-	free(buf);
-	blobs_download_end(b);
-}
-
-void
-blobs_handle_upload(struct blobs *b, const Au__V1__UploadPackageRequest *in,
-    Au__V1__UploadPackageReply_Closure closure, void *closure_data)
-{
-	Au__V1__UploadPackageReply reply = AU__V1__UPLOAD_PACKAGE_REPLY__INIT;
-	const struct au_principal *who = rpc_call_caller(closure_data);
-	struct blobs_upload_result res;
-	struct au_err              err = AU_ERR_INIT;
-
-	if (blobs_upload_chunk(b, who->name, in->manifest.data,
-	        in->manifest.len, in->offset, in->data.data, in->data.len,
-	        in->has_finish && in->finish, &res, &err) != AU_OK) {
-		log_warnx("blobs: upload by %s: %s", who->name, err.msg);
-		rpc_call_fail(closure_data, err.code, "%s", err.msg);
-		closure(NULL, closure_data);
-		return;
-	}
-	reply.received = res.received;
-	reply.has_stored = 1;
-	reply.stored = res.stored;
-	reply.has_already_present = 1;
-	reply.already_present = res.already_present;
-	reply.has_hash = 1;
-	reply.hash.data = res.hash;
-	reply.hash.len = SIG_HASH_BYTES;
-	reply.package_id = res.package_id;
-	closure(&reply, closure_data);
-}
-
-void
-blobs_handle_list(struct blobs *b, const Au__V1__ListPackagesRequest *in,
-    Au__V1__ListPackagesReply_Closure closure, void *closure_data)
-{
-	Au__V1__ListPackagesReply reply = AU__V1__LIST_PACKAGES_REPLY__INIT;
-	Au__V1__Package          *pkgs = NULL, **ptrs = NULL;
-	struct blobs_info        *v = NULL;
-	struct au_err             err = AU_ERR_INIT;
-	size_t                    i, n = 0;
-
-	if (blobs_list(b, in->agent, &v, &n, &err) == AU_OK && n > 0 &&
-	    ((pkgs = calloc(n, sizeof(*pkgs))) == NULL ||
-	        (ptrs = calloc(n, sizeof(*ptrs))) == NULL))
-		au_err_set(&err, AU_RESOURCE_EXHAUSTED, "list: no memory");
-	if (err.code != AU_OK) {
-		rpc_call_fail(closure_data, err.code, "%s", err.msg);
-		closure(NULL, closure_data);
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		au__v1__package__init(&pkgs[i]);
-		pkgs[i].agent = v[i].agent;
-		pkgs[i].version = v[i].version;
-		pkgs[i].size = v[i].size;
-		pkgs[i].hash.data = v[i].hash;
-		pkgs[i].hash.len = SIG_HASH_BYTES;
-		pkgs[i].key_id = v[i].key_id;
-		pkgs[i].has_uploaded_ms = 1;
-		pkgs[i].uploaded_ms = v[i].uploaded_ms;
-		pkgs[i].uploaded_by = v[i].uploaded_by;
-		pkgs[i].has_hosts_running = 1;
-		pkgs[i].hosts_running = v[i].hosts_running;
-		ptrs[i] = &pkgs[i];
-	}
-	reply.n_packages = n;
-	reply.packages = ptrs;
-	closure(&reply, closure_data);
-out:
-	free(ptrs);
-	free(pkgs);
-	free(v);
 }

@@ -22,17 +22,17 @@
 #include "sig.h"
 
 /* Record an admin action in meta's audit log (who, what, detail). */
-typedef void (*blobs_audit_fn)(void *arg, const char *who,
-    const char *action, const char *detail);
+typedef void (*blobs_audit_fn)(
+    void *arg, const char *who, const char *action, const char *detail);
 /* How many hosts currently run agent at version (for ListPackages). */
-typedef uint32_t (*blobs_running_fn)(void *arg, const char *agent,
-    const char *version);
+typedef uint32_t (*blobs_running_fn)(
+    void *arg, const char *agent, const char *version);
 
 struct blobs_conf {
 	const char *datadir;           /* meta's data directory */
 	uint64_t    max_package_bytes; /* 0: 512 MiB */
 	uint32_t    max_downloads;     /* GetPackage calls in flight, 0: 64 */
-	uint32_t    retry_after_ms;    /* told to refused downloaders, 0: 2000 */
+	uint32_t    retry_after_ms; /* told to refused downloaders, 0: 2000 */
 	const uint8_t (*release_keys)[SIG_PUBKEY_BYTES]; /* borrowed */
 	size_t           nrelease_keys;
 	blobs_audit_fn   audit;
@@ -45,8 +45,8 @@ struct blobs;
 
 /* Open (creating folders as needed) and load the index; removes stale
  * partial uploads older than a day.  *out is freed with blobs_close(). */
-enum au_status blobs_open(const struct blobs_conf *conf, struct blobs **out,
-    struct au_err *err);
+enum au_status blobs_open(
+    const struct blobs_conf *conf, struct blobs **out, struct au_err *err);
 
 /* Free; NULL allowed.  No call may be in flight. */
 void blobs_close(struct blobs *b);
@@ -59,11 +59,16 @@ enum au_status blobs_set_release_keys(struct blobs *b,
 enum au_status blobs_lookup(struct blobs *b, const char *agent,
     const char *version, uint64_t *size, uint8_t hash[SIG_HASH_BYTES]);
 
-/* The RPC handlers (see rpc.h for closure_data): GetPackage for hosts,
- * UploadPackage and ListPackages for the admin service. */
+/* The RPC handlers (in blobs_rpc.c; see rpc.h for closure_data):
+ * GetPackage for hosts, UploadPackage and ListPackages for the admin
+ * service.  in is borrowed; each calls closure exactly once, with a reply
+ * it frees afterwards or with NULL after rpc_call_fail().  GetPackage
+ * answers AU_RESOURCE_EXHAUSTED with a retry-after hint past
+ * max_downloads.  They block on disk I/O (upload: fsync), never on the
+ * network. */
 void blobs_handle_get(struct blobs *b, const Au__V1__GetPackageRequest *in,
     Au__V1__GetPackageReply_Closure closure, void *closure_data);
-void blobs_handle_upload(struct blobs *b,
+void blobs_handle_upload(struct blobs  *b,
     const Au__V1__UploadPackageRequest *in,
     Au__V1__UploadPackageReply_Closure closure, void *closure_data);
 void blobs_handle_list(struct blobs *b, const Au__V1__ListPackagesRequest *in,
@@ -124,11 +129,11 @@ enum au_status blobs_download_begin(
 void blobs_download_end(struct blobs *b);
 
 struct blobs_chunk {
-	const char *manifest;     /* borrowed: valid until blobs_close() */
+	const char *manifest; /* borrowed: valid until blobs_close() */
 	size_t      manifest_len;
-	uint64_t    size;         /* whole package */
+	uint64_t    size; /* whole package */
 	uint64_t    offset;
-	size_t      len;          /* bytes placed in buf */
+	size_t      len; /* bytes placed in buf */
 };
 
 /*

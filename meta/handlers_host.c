@@ -11,15 +11,9 @@
 #include "blobs.h"
 #include "log.h"
 #include "meta.h"
+#include "timeutil.h"
 
 #define HOST_SVC(s) (((struct meta_host_service *)(s))->meta)
-
-static void
-fail(void *cd, const struct au_err *e)
-{
-	rpc_call_fail(
-	    cd, e->code != AU_OK ? e->code : AU_INTERNAL, "%s", au_err_str(e));
-}
 
 static void
 host_ping(Au__V1__HostService_Service *svc, const Au__V1__PingRequest *in,
@@ -31,7 +25,7 @@ host_ping(Au__V1__HostService_Service *svc, const Au__V1__PingRequest *in,
 	(void)svc;
 	(void)in;
 	out.server_version = AU_VERSION;
-	out.server_time_ms = meta_now_ms();
+	out.server_time_ms = timeutil_wall_ms();
 	out.protocol = RPC_PROTOCOL_VERSION;
 	out.caller_name = (char *)(uintptr_t)who->name;
 	out.caller_role = (char *)(uintptr_t)au_role_name(who->role);
@@ -109,17 +103,16 @@ host_heartbeat(Au__V1__HostService_Service *svc,
 	meta_policy(m, &pol, &interval);
 	if (hb_agents(in, agents, &err) != AU_OK ||
 	    inv_heartbeat(m->inv, who->pubkey, in->hostname,
-	        in->updater_version, agents, in->n_agents, &pol, meta_now_ms(),
-	        &state, desired, &nd, &err) != AU_OK) {
+	        in->updater_version, agents, in->n_agents, &pol,
+	        timeutil_wall_ms(), &state, desired, &nd, &err) != AU_OK) {
 		if (err.code != AU_PERMISSION_DENIED)
 			log_warnx("key %s: %s", who->key_id, au_err_str(&err));
-		fail(cd, &err);
-		closure(NULL, cd);
+		meta_reply(cd, (ProtobufCClosure)closure, NULL, &err);
 		return;
 	}
 	if ((r = malloc(sizeof(*r))) == NULL) {
-		rpc_call_fail(cd, AU_RESOURCE_EXHAUSTED, "out of memory");
-		closure(NULL, cd);
+		au_err_set(&err, AU_RESOURCE_EXHAUSTED, "out of memory");
+		meta_reply(cd, (ProtobufCClosure)closure, NULL, &err);
 		return;
 	}
 	au__v1__heartbeat_reply__init(&r->out);
@@ -141,8 +134,7 @@ host_get_package(Au__V1__HostService_Service *svc,
 	struct au_err              err = AU_ERR_INIT;
 
 	if (inv_host_check(m->inv, who->pubkey, NULL, &err) != AU_OK) {
-		fail(cd, &err);
-		closure(NULL, cd);
+		meta_reply(cd, (ProtobufCClosure)closure, NULL, &err);
 		return;
 	}
 	blobs_handle_get(m->blobs, in, closure, cd);
@@ -166,7 +158,7 @@ report_from(const Au__V1__ReportRequest *in, struct store_report *r)
 	r->duration_ms = in->has_duration_ms ? in->duration_ms : 0;
 	r->message = in->message;
 	r->time_ms = in->has_time_ms ? in->time_ms : 0;
-	r->received_ms = meta_now_ms();
+	r->received_ms = timeutil_wall_ms();
 }
 
 /* Bounds on what a report may carry. */
@@ -201,16 +193,14 @@ host_report(Au__V1__HostService_Service *svc, const Au__V1__ReportRequest *in,
 
 	if (inv_host_check(m->inv, who->pubkey, in->hostname, &err) != AU_OK ||
 	    report_check(in, &err) != AU_OK) {
-		fail(cd, &err);
-		closure(NULL, cd);
+		meta_reply(cd, (ProtobufCClosure)closure, NULL, &err);
 		return;
 	}
 	report_from(in, &r);
 	if (inv_report(m->inv, &r, &dup, &err) != AU_OK) {
 		log_warnx("host %s: report %s: %s", in->hostname, in->report_id,
 		    au_err_str(&err));
-		fail(cd, &err);
-		closure(NULL, cd);
+		meta_reply(cd, (ProtobufCClosure)closure, NULL, &err);
 		return;
 	}
 	if (!dup && r.outcome != AU__V1__OUTCOME__OUTCOME_OK)

@@ -15,7 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "authz.h"
 #include "fsutil.h"
 #include "log.h"
 #include "meta.h"
@@ -29,37 +28,6 @@ static void __attribute__((noreturn)) usage(void)
 	exit(2);
 }
 
-/* Read <datadir>/token.key, or make it (32 random bytes, 0600). */
-static enum au_status
-token_key(
-    const char *datadir, uint8_t key[SIG_MAC_KEY_BYTES], struct au_err *err)
-{
-	char           path[4096], *buf = NULL;
-	size_t         len = 0;
-	enum au_status code;
-
-	if ((code = fsutil_join(
-	         path, sizeof(path), datadir, "token.key", err)) != AU_OK)
-		return code;
-	code = fsutil_read_file(path, SIG_MAC_KEY_BYTES, &buf, &len, err);
-	if (code == AU_NOT_FOUND) {
-		sig_random(key, SIG_MAC_KEY_BYTES);
-		return fsutil_write_atomic(
-		    path, key, SIG_MAC_KEY_BYTES, 0600, err);
-	}
-	if (code == AU_OK && len != SIG_MAC_KEY_BYTES)
-		code = au_err_set(err, AU_DATA_LOSS, "%s: not %d bytes", path,
-		    SIG_MAC_KEY_BYTES);
-	if (code == AU_OK)
-		code = fsutil_check_secret(path, err);
-	if (code == AU_OK)
-		memcpy(key, buf, SIG_MAC_KEY_BYTES);
-	if (buf != NULL)
-		sig_memzero(buf, len);
-	free(buf);
-	return code;
-}
-
 static void
 write_port(const char *datadir, int port)
 {
@@ -70,36 +38,6 @@ write_port(const char *datadir, int port)
 	        AU_OK ||
 	    fsutil_write_atomic(path, text, (size_t)n, 0644, NULL) != AU_OK)
 		log_warnx("%s: cannot write the port", path);
-}
-
-static enum au_status
-serve_start(struct meta *m, struct rpc_server **srv, struct au_err *err)
-{
-	struct rpc_server_conf rc;
-	ProtobufCService      *svcs[2];
-	enum au_status         code;
-
-	memset(&rc, 0, sizeof(rc));
-	rc.url = m->conf->listen;
-	rc.ca_file = m->conf->ca;
-	rc.cert_file = m->conf->cert;
-	rc.key_file = m->conf->key;
-	rc.token_lifetime_s = m->conf->token_lifetime_s;
-	rc.skew_s = m->conf->clock_skew_s;
-	rc.server_version = AU_VERSION;
-	rc.identify = meta_identify;
-	rc.identify_arg = m;
-	rc.authorize = authz_authorize;
-	if ((code = token_key(m->conf->datadir, rc.token_key, err)) != AU_OK)
-		return code;
-	meta_services(m, svcs);
-	code = rpc_server_new(&rc, svcs, 2, srv, err);
-	sig_memzero(rc.token_key, sizeof(rc.token_key));
-	if (code == AU_OK && (code = rpc_server_start(*srv, err)) != AU_OK) {
-		rpc_server_free(*srv);
-		*srv = NULL;
-	}
-	return code;
 }
 
 static void
@@ -135,6 +73,30 @@ signal_loop(struct meta *m, const char *path, const sigset_t *set)
 		log_info("signal %d: stopping", signo);
 		return;
 	}
+}
+
+/* -n: report (or with -v print) the config; the exit status. */
+static int
+check_only(struct meta_conf *conf, const char *path, int verbose)
+{
+	if (verbose)
+		meta_conf_print(conf, stdout);
+	else
+		fprintf(stderr, "meta: %s: configuration OK\n", path);
+	meta_conf_free(conf);
+	return 0;
+}
+
+/* Block the signals signal_loop() waits for, in every thread to come. */
+static void
+block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+	signal(SIGPIPE, SIG_IGN);
 }
 
 int
@@ -176,27 +138,16 @@ main(int argc, char *argv[])
 		fprintf(stderr, "meta: %s\n", au_err_str(&err));
 		return 1;
 	}
-	if (check) {
-		if (verbose)
-			meta_conf_print(conf, stdout);
-		else
-			fprintf(stderr, "meta: %s: configuration OK\n", path);
-		meta_conf_free(conf);
-		return 0;
-	}
+	if (check)
+		return check_only(conf, path, verbose);
 	if (meta_conf_check_files(conf, &err) != AU_OK)
 		fatalx("%s", au_err_str(&err));
 	if (!foreground && daemon(1, 0) != 0)
 		fatal("daemon");
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	block_signals(&set);
 	if (meta_init(&m, conf, &err) != AU_OK)
 		fatalx("%s", au_err_str(&err));
-	if (serve_start(&m, &srv, &err) != AU_OK)
+	if (meta_serve_start(&m, &srv, &err) != AU_OK)
 		fatalx("%s", au_err_str(&err));
 	write_port(m.conf->datadir, rpc_server_port(srv));
 	log_info("serving on %s (port %d), %zu hosts", m.conf->listen,

@@ -10,16 +10,22 @@
 #include <string.h>
 #include <time.h>
 
+#include "authz.h"
 #include "blobs.h"
+#include "fsutil.h"
 #include "log.h"
+#include "sig.h"
+#include "timeutil.h"
 
-uint64_t
-meta_now_ms(void)
+void
+meta_reply(void *cd, ProtobufCClosure closure, const void *reply,
+    const struct au_err *err)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	if (err != NULL && err->code != AU_OK) {
+		rpc_call_fail(cd, err->code, "%s", au_err_str(err));
+		reply = NULL;
+	}
+	closure(reply, cd);
 }
 
 static void
@@ -199,7 +205,7 @@ enum au_status
 meta_audit(struct meta *m, const char *who, const char *action,
     const char *detail, struct au_err *err)
 {
-	struct store_audit a = {meta_now_ms(), who, action, detail};
+	struct store_audit a = {timeutil_wall_ms(), who, action, detail};
 	struct au_err      e = AU_ERR_INIT;
 	enum au_status     code;
 
@@ -212,5 +218,66 @@ meta_audit(struct meta *m, const char *who, const char *action,
 		    detail != NULL ? detail : "");
 	if (err != NULL && code != AU_OK)
 		*err = e;
+	return code;
+}
+
+/* Read <datadir>/token.key, or make it (32 random bytes, 0600). */
+static enum au_status
+token_key(
+    const char *datadir, uint8_t key[SIG_MAC_KEY_BYTES], struct au_err *err)
+{
+	char           path[4096], *buf = NULL;
+	size_t         len = 0;
+	enum au_status code;
+
+	if ((code = fsutil_join(
+	         path, sizeof(path), datadir, "token.key", err)) != AU_OK)
+		return code;
+	code = fsutil_read_file(path, SIG_MAC_KEY_BYTES, &buf, &len, err);
+	if (code == AU_NOT_FOUND) {
+		sig_random(key, SIG_MAC_KEY_BYTES);
+		return fsutil_write_atomic(
+		    path, key, SIG_MAC_KEY_BYTES, 0600, err);
+	}
+	if (code == AU_OK && len != SIG_MAC_KEY_BYTES)
+		code = au_err_set(err, AU_DATA_LOSS, "%s: not %d bytes", path,
+		    SIG_MAC_KEY_BYTES);
+	if (code == AU_OK)
+		code = fsutil_check_secret(path, err);
+	if (code == AU_OK)
+		memcpy(key, buf, SIG_MAC_KEY_BYTES);
+	if (buf != NULL)
+		sig_memzero(buf, len);
+	free(buf);
+	return code;
+}
+
+enum au_status
+meta_serve_start(struct meta *m, struct rpc_server **srv, struct au_err *err)
+{
+	struct rpc_server_conf rc;
+	ProtobufCService      *svcs[2];
+	enum au_status         code;
+
+	memset(&rc, 0, sizeof(rc));
+	rc.url = m->conf->listen;
+	rc.ca_file = m->conf->ca;
+	rc.cert_file = m->conf->cert;
+	rc.key_file = m->conf->key;
+	rc.token_lifetime_s = m->conf->token_lifetime_s;
+	rc.skew_s = m->conf->clock_skew_s;
+	rc.server_version = AU_VERSION;
+	rc.identify = meta_identify;
+	rc.identify_arg = m;
+	rc.authorize = authz_authorize;
+	if ((code = token_key(m->conf->datadir, rc.token_key, err)) != AU_OK)
+		return code;
+	meta_services(m, svcs);
+	code = rpc_server_new(&rc, svcs, 2, srv, err);
+	sig_memzero(rc.token_key, sizeof(rc.token_key));
+	if (code == AU_OK && (code = rpc_server_start(*srv, err)) != AU_OK) {
+		rpc_server_free(*srv);
+		*srv = NULL;
+	}
 	return code;
 }

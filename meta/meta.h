@@ -68,6 +68,13 @@ void meta_fini(struct meta *m);
  * files and datadir need a restart (logged when they differ). */
 void meta_reload(struct meta *m, struct meta_conf *conf);
 
+/* Make the RPC server for m's config (reading or creating
+ * <datadir>/token.key, 0600) and start it listening.  On AU_OK *srv is
+ * the caller's, to stop with rpc_server_stop() and release with
+ * rpc_server_free().  Blocks on disk and on binding the listener. */
+enum au_status meta_serve_start(
+    struct meta *m, struct rpc_server **srv, struct au_err *err);
+
 /* The services for rpc_server_new(). */
 void meta_services(struct meta *m, ProtobufCService *out[2]);
 
@@ -84,8 +91,12 @@ void meta_policy(struct meta *m, struct inv_policy *pol, uint32_t *interval_s);
 enum au_status meta_audit(struct meta *m, const char *who, const char *action,
     const char *detail, struct au_err *err);
 
-/* Wall-clock time in Unix ms. */
-uint64_t meta_now_ms(void);
+/* Answer an RPC call: with reply (owned by the caller, packed before
+ * this returns) when err is NULL or holds AU_OK, else with err's code and
+ * text and no reply.  closure is the handler's typed closure cast back to
+ * ProtobufCClosure; cd its closure_data.  Never blocks. */
+void meta_reply(void *cd, ProtobufCClosure closure, const void *reply,
+    const struct au_err *err);
 
 /* Service setup, in handlers_host.c and handlers_admin.c. */
 void meta_host_service_init(struct meta_host_service *svc, struct meta *m);

@@ -16,6 +16,7 @@
 
 #include "fsutil.h"
 #include "log.h"
+#include "timeutil.h"
 
 enum stmt {
 	S_BEGIN,
@@ -125,6 +126,8 @@ static sqlite3_stmt  *prep(struct store *s, enum stmt id);
 static enum au_status step_done(
     struct store *s, sqlite3_stmt *st, const char *what, struct au_err *err);
 static enum au_status txn(struct store *s, enum stmt id, struct au_err *err);
+static enum au_status txn_end(
+    struct store *s, enum au_status code, struct au_err *err);
 
 static enum au_status
 db_status(struct store *s, int rc, const char *what, struct au_err *err)
@@ -182,6 +185,17 @@ txn(struct store *s, enum stmt id, struct au_err *err)
 	return step_done(s, prep(s, id), stmt_sql[id], err);
 }
 
+/* End the open transaction: commit when code is AU_OK (the commit's
+ * status is returned), else roll back and return code. */
+static enum au_status
+txn_end(struct store *s, enum au_status code, struct au_err *err)
+{
+	if (code == AU_OK)
+		return txn(s, S_COMMIT, err);
+	txn(s, S_ROLLBACK, NULL);
+	return code;
+}
+
 static void
 bind_text(sqlite3_stmt *st, int i, const char *v)
 {
@@ -195,15 +209,6 @@ static const char *
 col_text(sqlite3_stmt *st, int i)
 {
 	return (const char *)sqlite3_column_text(st, i);
-}
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static enum au_status
@@ -367,10 +372,7 @@ store_seen_write(struct store *s, const struct store_seen *recs, size_t n,
 	code = txn(s, S_BEGIN, err);
 	for (i = 0; code == AU_OK && i < n; i++)
 		code = write_seen(s, &recs[i], err);
-	if (code == AU_OK)
-		code = txn(s, S_COMMIT, err);
-	else
-		txn(s, S_ROLLBACK, NULL);
+	code = txn_end(s, code, err);
 	pthread_mutex_unlock(&s->db_lock);
 	return code;
 }
@@ -386,13 +388,9 @@ commit_one(struct store *s, sqlite3_stmt *st, const char *what, int *changes,
 
 	if ((code = txn(s, S_BEGIN, err)) != AU_OK)
 		return code;
-	if ((code = step_done(s, st, what, err)) != AU_OK) {
-		txn(s, S_ROLLBACK, NULL);
-		return code;
-	}
-	if (changes != NULL)
+	if ((code = step_done(s, st, what, err)) == AU_OK && changes != NULL)
 		*changes = sqlite3_changes(s->db);
-	return txn(s, S_COMMIT, err);
+	return txn_end(s, code, err);
 }
 
 static sqlite3_stmt *
@@ -429,10 +427,7 @@ store_host_put_many(
 	code = txn(s, S_BEGIN, err);
 	for (i = 0; code == AU_OK && i < n; i++)
 		code = step_done(s, bind_host(s, &h[i]), "host", err);
-	if (code == AU_OK)
-		code = txn(s, S_COMMIT, err);
-	else
-		txn(s, S_ROLLBACK, NULL);
+	code = txn_end(s, code, err);
 	pthread_mutex_unlock(&s->db_lock);
 	return code;
 }
@@ -466,10 +461,7 @@ store_host_delete(struct store *s, const char *hostname, struct au_err *err)
 	pthread_mutex_lock(&s->db_lock);
 	if ((code = txn(s, S_BEGIN, err)) == AU_OK) {
 		code = host_delete_locked(s, hostname, &found, err);
-		if (code == AU_OK)
-			code = txn(s, S_COMMIT, err);
-		else
-			txn(s, S_ROLLBACK, NULL);
+		code = txn_end(s, code, err);
 	}
 	pthread_mutex_unlock(&s->db_lock);
 	if (code == AU_OK && !found)
@@ -529,6 +521,21 @@ struct row_cb {
 	void *fn;
 	void *arg;
 };
+
+/* Run the parameterless statement id under db_lock, calling row with a
+ * struct row_cb of (fn, arg) for each row. */
+static enum au_status
+load_all(struct store *s, enum stmt id, int (*row)(sqlite3_stmt *, void *),
+    void *fn, void *arg, struct au_err *err)
+{
+	struct row_cb  cb = {fn, arg};
+	enum au_status code;
+
+	pthread_mutex_lock(&s->db_lock);
+	code = each_row(s, prep(s, id), row, &cb, err);
+	pthread_mutex_unlock(&s->db_lock);
+	return code;
+}
 
 static int
 host_row(sqlite3_stmt *st, void *arg)
@@ -622,13 +629,7 @@ enum au_status
 store_rules_load(
     struct store *s, store_rule_fn fn, void *arg, struct au_err *err)
 {
-	struct row_cb  cb = {(void *)fn, arg};
-	enum au_status code;
-
-	pthread_mutex_lock(&s->db_lock);
-	code = each_row(s, prep(s, S_RULES_ALL), rule_row, &cb, err);
-	pthread_mutex_unlock(&s->db_lock);
-	return code;
+	return load_all(s, S_RULES_ALL, rule_row, (void *)fn, arg, err);
 }
 
 static void
@@ -697,13 +698,7 @@ enum au_status
 store_reports_latest(
     struct store *s, store_report_fn fn, void *arg, struct au_err *err)
 {
-	struct row_cb  cb = {(void *)fn, arg};
-	enum au_status code;
-
-	pthread_mutex_lock(&s->db_lock);
-	code = each_row(s, prep(s, S_REPORTS_LATEST), report_row, &cb, err);
-	pthread_mutex_unlock(&s->db_lock);
-	return code;
+	return load_all(s, S_REPORTS_LATEST, report_row, (void *)fn, arg, err);
 }
 
 static int
@@ -738,8 +733,8 @@ store_audit_add(
 
 	pthread_mutex_lock(&s->db_lock);
 	st = prep(s, S_AUDIT_ADD);
-	sqlite3_bind_int64(
-	    st, 1, (sqlite3_int64)(a->time_ms != 0 ? a->time_ms : now_ms()));
+	sqlite3_bind_int64(st, 1,
+	    (sqlite3_int64)(a->time_ms != 0 ? a->time_ms : timeutil_wall_ms()));
 	bind_text(st, 2, a->who);
 	bind_text(st, 3, a->action);
 	bind_text(st, 4, a->detail);

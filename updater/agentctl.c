@@ -29,27 +29,18 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "timeutil.h"
 
 #define AGENTCTL_DEFAULT_TIMEOUT_MS 30000
 #define AGENTCTL_POLL_MS 50
 
-static uint64_t now_ms(void);
-static int      open_capture(void);
-static void     read_tail(int fd, struct agentctl_result *res);
-static int      spawn(const char *dir, const char *verb, int outfd, pid_t *pid);
-static int      wait_exit(pid_t pid, int status_flags, int *status);
-static int      exit_code_of(int status);
+static int  open_capture(void);
+static void read_tail(int fd, struct agentctl_result *res);
+static int  spawn(const char *dir, const char *verb, int outfd, pid_t *pid);
+static int  wait_exit(pid_t pid, int status_flags, int *status);
+static int  exit_code_of(int status);
 static enum au_status supervise(
     pid_t pid, uint32_t timeout_ms, struct agentctl_result *res);
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* An unlinked file for the script's output, or -1. */
 static int
@@ -150,7 +141,7 @@ exit_code_of(int status)
 static enum au_status
 supervise(pid_t pid, uint32_t timeout_ms, struct agentctl_result *res)
 {
-	uint64_t deadline = now_ms() + timeout_ms;
+	uint64_t deadline = timeutil_mono_ms() + timeout_ms;
 	int      status = 0, nap = 2;
 
 	for (;;) {
@@ -158,7 +149,7 @@ supervise(pid_t pid, uint32_t timeout_ms, struct agentctl_result *res)
 			res->exit_code = exit_code_of(status);
 			return AU_OK;
 		}
-		if (now_ms() >= deadline)
+		if (timeutil_mono_ms() >= deadline)
 			break;
 		poll(NULL, 0, nap);
 		if (nap < AGENTCTL_POLL_MS)

@@ -23,12 +23,12 @@
 #include "fsutil.h"
 #include "log.h"
 #include "scan.h"
+#include "timeutil.h"
 #include "verify.h"
 
 #define INSTALL_POLL_MS 200
 #define PATH_BYTES 4096
 
-static uint64_t       mono_ms(void);
 static void           vdir(const struct install_env *env, const char *agent,
               const char *version, char *out);
 static enum au_status unpack(const struct install_env *env, const char *agent,
@@ -50,17 +50,10 @@ static void           rollback(const struct install_env *env, const char *agent,
 static enum au_status commit(const struct install_env *env, const char *agent,
     const char *version, struct report *rep);
 static void clean_downloads(const struct install_env *env, const char *agent);
-static void stop_strays(
-    const struct install_env *env, const char *agent, const char *cur);
-
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
+static enum au_status current(const struct install_env *env, const char *agent,
+    enum report_action action, char *cur, struct report *rep);
+static void           stop_strays(
+              const struct install_env *env, const char *agent, const char *cur);
 
 static void
 vdir(const struct install_env *env, const char *agent, const char *version,
@@ -188,14 +181,14 @@ static enum au_status
 wait_started(const struct install_env *env, const char *agent,
     const char *version, struct agentctl_result *res)
 {
-	uint64_t deadline = mono_ms() + env->start_timeout_ms;
+	uint64_t deadline = timeutil_mono_ms() + env->start_timeout_ms;
 
 	for (;;) {
 		if (run(env, agent, version, "status", res) !=
 		        AU_DEADLINE_EXCEEDED &&
 		    agentctl_parse_status(res->tail) == AGENTCTL_STARTED)
 			return AU_OK;
-		if (mono_ms() >= deadline)
+		if (timeutil_mono_ms() >= deadline)
 			return AU_DEADLINE_EXCEEDED;
 		poll(NULL, 0, INSTALL_POLL_MS);
 	}
@@ -315,7 +308,7 @@ install_version(const struct install_env *env, const char *agent,
     struct report *rep)
 {
 	char           cur[REPORT_NAME_MAX + 1] = "";
-	uint64_t       t0 = mono_ms();
+	uint64_t       t0 = timeutil_mono_ms();
 	enum au_status st;
 
 	report_init(rep, agent, version, REPORT_START);
@@ -330,8 +323,28 @@ install_version(const struct install_env *env, const char *agent,
 	if (st == AU_OK)
 		log_info("host %s: agent %s %s: installed and started%s%s",
 		    env->hostname, agent, version, cur[0] ? ", was " : "", cur);
-	rep->duration_ms = (uint32_t)(mono_ms() - t0);
+	rep->duration_ms = (uint32_t)(timeutil_mono_ms() - t0);
 	return st;
+}
+
+/* Start a report of action for agent's current version, into cur (of
+ * REPORT_NAME_MAX + 1 bytes); with nothing installed, the report fails. */
+static enum au_status
+current(const struct install_env *env, const char *agent,
+    enum report_action action, char *cur, struct report *rep)
+{
+	enum au_status st;
+
+	report_init(rep, agent, "", action);
+	st = scan_current(env->root, agent, cur, REPORT_NAME_MAX + 1, NULL);
+	if (st != AU_OK) {
+		report_set(rep, REPORT_FAILED,
+		    action == REPORT_START ? "start" : "stop",
+		    "nothing installed");
+		return st;
+	}
+	snprintf(rep->version, sizeof(rep->version), "%s", cur);
+	return AU_OK;
 }
 
 enum au_status
@@ -339,16 +352,11 @@ install_start(
     const struct install_env *env, const char *agent, struct report *rep)
 {
 	char           cur[REPORT_NAME_MAX + 1] = "";
-	uint64_t       t0 = mono_ms();
+	uint64_t       t0 = timeutil_mono_ms();
 	enum au_status st;
 
-	report_init(rep, agent, "", REPORT_START);
-	if ((st = scan_current(env->root, agent, cur, sizeof(cur), NULL)) !=
-	    AU_OK) {
-		report_set(rep, REPORT_FAILED, "start", "nothing installed");
+	if ((st = current(env, agent, REPORT_START, cur, rep)) != AU_OK)
 		return st;
-	}
-	snprintf(rep->version, sizeof(rep->version), "%s", cur);
 	snprintf(rep->from_version, sizeof(rep->from_version), "%s", cur);
 	if ((st = start_verified(env, agent, cur, rep)) == AU_OK) {
 		report_set(rep, REPORT_OK, NULL, "started");
@@ -357,7 +365,7 @@ install_start(
 	} else
 		log_warnx("host %s: agent %s %s: AU-INSTALL-FAIL: %s: %s",
 		    env->hostname, agent, cur, rep->step, rep->message);
-	rep->duration_ms = (uint32_t)(mono_ms() - t0);
+	rep->duration_ms = (uint32_t)(timeutil_mono_ms() - t0);
 	return st;
 }
 
@@ -367,16 +375,11 @@ install_stop(
 {
 	char                    cur[REPORT_NAME_MAX + 1] = "";
 	struct agentctl_result *res;
-	uint64_t                t0 = mono_ms();
+	uint64_t                t0 = timeutil_mono_ms();
 	enum au_status          st;
 
-	report_init(rep, agent, "", REPORT_STOP);
-	if ((st = scan_current(env->root, agent, cur, sizeof(cur), NULL)) !=
-	    AU_OK) {
-		report_set(rep, REPORT_FAILED, "stop", "nothing installed");
+	if ((st = current(env, agent, REPORT_STOP, cur, rep)) != AU_OK)
 		return st;
-	}
-	snprintf(rep->version, sizeof(rep->version), "%s", cur);
 	if ((res = malloc(sizeof(*res))) == NULL)
 		return AU_RESOURCE_EXHAUSTED;
 	if ((st = run(env, agent, cur, "stop", res)) == AU_OK) {
@@ -391,7 +394,7 @@ install_stop(
 	}
 	report_set_output(rep, res);
 	free(res);
-	rep->duration_ms = (uint32_t)(mono_ms() - t0);
+	rep->duration_ms = (uint32_t)(timeutil_mono_ms() - t0);
 	return st;
 }
 

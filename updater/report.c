@@ -13,18 +13,9 @@
 
 #include "au.pb-c.h"
 #include "sig.h"
+#include "timeutil.h"
 
-static uint64_t wall_ms(void);
-static void     copy(char *dst, size_t dstsz, const char *src);
-
-static uint64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
+static void copy(char *dst, size_t dstsz, const char *src);
 
 static void
 copy(char *dst, size_t dstsz, const char *src)
@@ -46,7 +37,7 @@ report_init(struct report *r, const char *agent, const char *version,
 	r->action = action;
 	r->outcome = REPORT_FAILED;
 	r->exit_code = -1;
-	r->time_ms = wall_ms();
+	r->time_ms = timeutil_wall_ms();
 }
 
 void
@@ -60,7 +51,7 @@ report_set(struct report *r, enum report_outcome outcome, const char *step,
 	va_start(ap, fmt);
 	vsnprintf(r->message, sizeof(r->message), fmt, ap);
 	va_end(ap);
-	r->time_ms = wall_ms();
+	r->time_ms = timeutil_wall_ms();
 }
 
 void

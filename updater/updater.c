@@ -23,11 +23,11 @@
 #include "scan.h"
 #include "sig.h"
 #include "spool.h"
+#include "timeutil.h"
 #include "upstream.h"
 
 #define UPDATER_SCAN_MAX 64
 
-static uint64_t       mono_ms(void);
 static enum au_status take_lock(struct updater *u, struct au_err *err);
 static enum au_status load_identity(const struct updater_conf *c,
     uint8_t sk[SIG_SECKEY_BYTES], struct au_err *err);
@@ -46,15 +46,6 @@ static int converge_one(struct updater *u, const struct upstream_desired *d,
 static enum au_status download(struct updater *u,
     const struct upstream_desired *d, struct fetch_paths *p,
     struct report *rep);
-
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 enum au_status
 updater_conf_hostname(struct updater_conf *c, struct au_err *err)
@@ -356,10 +347,15 @@ converge_start(struct updater *u, const struct upstream_desired *d,
 	else if (install_have(&u->env, d->name, d->version))
 		st = install_version(
 		    &u->env, d->name, d->version, NULL, NULL, rep);
-	else if ((st = download(u, d, &p, rep)) == AU_OK)
+	else if ((st = download(u, d, &p, rep)) == AU_OK) {
 		st = install_version(
 		    &u->env, d->name, d->version, p.tarball, p.manifest, rep);
-	else
+		/* Installed, or refused: either way the tarball has served.
+		 * Keeping every release's tarball would fill the disk; a
+		 * retry after a failure downloads it again. */
+		unlink(p.tarball);
+		unlink(p.manifest);
+	} else
 		rep->id[0] = '\0'; /* download() reported it, or nothing */
 	if (rep->id[0] != '\0')
 		send_report(u, rep);
@@ -447,12 +443,12 @@ updater_run(struct updater *u, volatile sig_atomic_t *quit)
 	int            conv;
 	enum au_status st;
 
-	next =
-	    heartbeat_first(&u->hb, mono_ms(), sig_random_uniform(UINT32_MAX));
+	next = heartbeat_first(
+	    &u->hb, timeutil_mono_ms(), sig_random_uniform(UINT32_MAX));
 	log_info("host %s: first heartbeat in %llu ms", u->hostname,
-	    (unsigned long long)(next - mono_ms()));
+	    (unsigned long long)(next - timeutil_mono_ms()));
 	while (!*quit) {
-		if ((now = mono_ms()) < next) {
+		if ((now = timeutil_mono_ms()) < next) {
 			/* A signal cuts the wait short (no SA_RESTART). */
 			poll(NULL, 0,
 			    (int)(next - now > 1000 ? 1000 : next - now));
@@ -462,7 +458,7 @@ updater_run(struct updater *u, volatile sig_atomic_t *quit)
 		st = updater_cycle(u, &conv, &retry, &e);
 		log_debug("host %s: cycle done: %s, %s", u->hostname,
 		    au_strerror(st), conv ? "converged" : "not converged");
-		now = mono_ms();
+		now = timeutil_mono_ms();
 		if (st == AU_OK)
 			next = heartbeat_success(
 			    &u->hb, 0, now, sig_random_uniform(UINT32_MAX));

@@ -9,7 +9,8 @@
  *
  * usage: download_bench [-m MiB] [-n clients]    (defaults 64 and 8)
  *
- * nng.h is included here, outside rpc.c, only to measure the raw baseline.
+ * nng.h is included here, outside rpc.c, only to measure the raw baseline
+ * (the TLS setup and the statistics are bench_util's).
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -18,20 +19,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/reqrep0/req.h>
-#include <nng/supplemental/tls/tls.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "au.pb-c.h"
+#include "bench_util.h"
 #include "blobs.h"
 #include "fsutil.h"
 #include "manifest.h"
@@ -78,47 +77,27 @@ struct client_arg {
 	atomic_int    finished;
 };
 
-static double now_s(void);
-static void   die(const char *what, const char *why);
-static void   make_package(struct bench *bn);
-static void   path_in(char *out, size_t sz, const char *dir, const char *f);
-static nng_tls_config *tls_cfg(const struct bench *bn, int server);
-static void           *raw_thread(void *arg);
-static void            raw_serve(const struct bench *bn, struct raw_srv *rs);
-static void            host_get(Au__V1__HostService_Service *svc,
-               const Au__V1__GetPackageRequest              *in,
-               Au__V1__GetPackageReply_Closure closure, void *closure_data);
-static enum au_status  ident(void *arg, const uint8_t pk[SIG_PUBKEY_BYTES],
-     struct au_principal *out, struct au_err *err);
-static enum au_status  authz(
-     void *arg, const struct au_principal *caller, const char *method);
+static void  make_package(struct bench *bn);
+static void  path_in(char *out, size_t sz, const char *dir, const char *f);
+static void *raw_thread(void *arg);
+static void  raw_serve(const struct bench *bn, struct raw_srv *rs);
+static void  host_get(Au__V1__HostService_Service *svc,
+     const Au__V1__GetPackageRequest              *in,
+     Au__V1__GetPackageReply_Closure closure, void *closure_data);
+static enum au_status ident(void *arg, const uint8_t pk[SIG_PUBKEY_BYTES],
+    struct au_principal *out, struct au_err *err);
+static enum au_status authz(
+    void *arg, const struct au_principal *caller, const char *method);
 static void   child_main(struct bench *bn, int wfd, int rfd);
 static void  *raw_client(void *arg);
 static void  *rpc_client_thread(void *arg);
-static long   rss_kb(pid_t pid, const char *field);
 static double run(struct bench *bn, int raw, int n, long *peak_kb);
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void
-die(const char *what, const char *why)
-{
-	fprintf(stderr, "download_bench: %s: %s\n", what, why);
-	exit(1);
-}
 
 static void
 path_in(char *out, size_t sz, const char *dir, const char *f)
 {
 	if (snprintf(out, sz, "%s/%s", dir, f) >= (int)sz)
-		die(dir, "path too long");
+		bench_die(dir, "path too long");
 }
 
 /* Write size random bytes to bn->pkg, hashing as we go, and sign it. */
@@ -132,12 +111,12 @@ make_package(struct bench *bn)
 	FILE                  *fp;
 
 	if (hs == NULL || buf == NULL || (fp = fopen(bn->pkg, "w")) == NULL)
-		die(bn->pkg, strerror(errno));
+		bench_die(bn->pkg, strerror(errno));
 	for (off = 0; off < bn->size; off += MIB) {
 		sig_random(buf, MIB);
 		sig_hash_update(hs, buf, MIB);
 		if (fwrite(buf, 1, MIB, fp) != MIB)
-			die(bn->pkg, strerror(errno));
+			bench_die(bn->pkg, strerror(errno));
 	}
 	fclose(fp);
 	memset(&m, 0, sizeof(m));
@@ -151,36 +130,10 @@ make_package(struct bench *bn)
 	sig_keypair(bn->release_pk, sk);
 	if (manifest_sign(&m, sk, &bn->manifest, &bn->manifest_len, NULL) !=
 	    AU_OK)
-		die("manifest_sign", "failed");
+		bench_die("manifest_sign", "failed");
 	sig_memzero(sk, sizeof(sk));
 	sig_hash_free(hs);
 	free(buf);
-}
-
-static nng_tls_config *
-tls_cfg(const struct bench *bn, int server)
-{
-	char            p[256], *ca = NULL, *crt = NULL, *key = NULL;
-	nng_tls_config *cfg = NULL;
-
-	path_in(p, sizeof(p), bn->certs, "ca.crt");
-	fsutil_read_file(p, 65536, &ca, NULL, NULL);
-	path_in(p, sizeof(p), bn->certs, server ? "meta.crt" : "host.crt");
-	fsutil_read_file(p, 65536, &crt, NULL, NULL);
-	path_in(p, sizeof(p), bn->certs, server ? "meta.key" : "host.key");
-	fsutil_read_file(p, 65536, &key, NULL, NULL);
-	if (ca == NULL || crt == NULL || key == NULL ||
-	    nng_tls_config_alloc(&cfg,
-	        server ? NNG_TLS_MODE_SERVER : NNG_TLS_MODE_CLIENT) != 0 ||
-	    nng_tls_config_auth_mode(cfg, NNG_TLS_AUTH_MODE_REQUIRED) != 0 ||
-	    nng_tls_config_ca_chain(cfg, ca, NULL) != 0 ||
-	    nng_tls_config_own_cert(cfg, crt, key, NULL) != 0 ||
-	    (!server && nng_tls_config_server_name(cfg, "localhost") != 0))
-		die("raw tls", "setup failed");
-	free(ca);
-	free(crt);
-	free(key);
-	return cfg;
 }
 
 /* One raw server: a rep socket answering every request with 1 MiB
@@ -205,7 +158,7 @@ raw_thread(void *arg)
 static void
 raw_serve(const struct bench *bn, struct raw_srv *rs)
 {
-	nng_tls_config *tls = tls_cfg(bn, 1);
+	nng_tls_config *tls = bench_tls_config(bn->certs, "meta", true);
 	nng_listener    lst;
 	nng_sockaddr    sa;
 
@@ -215,7 +168,7 @@ raw_serve(const struct bench *bn, struct raw_srv *rs)
 	    nng_listener_start(lst, 0) != 0 ||
 	    nng_listener_get_addr(lst, NNG_OPT_LOCADDR, &sa) != 0 ||
 	    pthread_create(&rs->th, NULL, raw_thread, rs) != 0)
-		die("raw server", "listen failed");
+		bench_die("raw server", "listen failed");
 	nng_tls_config_free(tls); /* the listener holds its own reference */
 	rs->port = ntohs(sa.s_in.sa_port);
 }
@@ -276,16 +229,16 @@ child_main(struct bench *bn, int wfd, int rfd)
 	bc.release_keys = (const uint8_t(*)[SIG_PUBKEY_BYTES])bn->release_pk;
 	bc.nrelease_keys = 1;
 	if (blobs_open(&bc, &host.blobs, &err) != AU_OK)
-		die("blobs_open", au_err_str(&err));
+		bench_die("blobs_open", au_err_str(&err));
 	if ((fd = open(bn->pkg, O_RDONLY)) < 0)
-		die(bn->pkg, strerror(errno));
+		bench_die(bn->pkg, strerror(errno));
 	for (off = 0, i = 0; off < bn->size && i < 100000; i++) {
 		n = pread(fd, buf, MIB, (off_t)off);
 		if (n <= 0 ||
 		    blobs_upload_chunk(host.blobs, "bench", bn->manifest,
 		        bn->manifest_len, off, buf, (size_t)n,
 		        off + (uint64_t)n == bn->size, &res, &err) != AU_OK)
-			die("upload", au_err_str(&err));
+			bench_die("upload", au_err_str(&err));
 		off = res.received;
 	}
 	close(fd);
@@ -307,14 +260,14 @@ child_main(struct bench *bn, int wfd, int rfd)
 	sc.server_version = "bench";
 	if (rpc_server_new(&sc, svcs, 1, &srv, &err) != AU_OK ||
 	    rpc_server_start(srv, &err) != AU_OK)
-		die("rpc_server", au_err_str(&err));
+		bench_die("rpc_server", au_err_str(&err));
 	ports[0] = rpc_server_port(srv);
 	for (i = 0; i < bn->clients; i++) {
 		raw_serve(bn, &rs[i]);
 		ports[1 + i] = rs[i].port;
 	}
 	if (write(wfd, ports, sizeof(ports)) != (ssize_t)sizeof(ports))
-		die("pipe", strerror(errno));
+		bench_die("pipe", strerror(errno));
 	while (read(rfd, &c, 1) > 0)
 		;
 	rpc_server_stop(srv);
@@ -341,7 +294,7 @@ raw_client(void *arg)
 
 	snprintf(url, sizeof(url), "tls+tcp://127.0.0.1:%d",
 	    ca->bn->raw_port[ca->idx]);
-	tls = tls_cfg(ca->bn, 0);
+	tls = bench_tls_config(ca->bn->certs, "host", false);
 	if (nng_req0_open(&s) != 0 ||
 	    nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, 2 * MIB) != 0 ||
 	    nng_socket_set_ms(s, NNG_OPT_RECONNMINT, 10) != 0 ||
@@ -426,23 +379,6 @@ rpc_client_thread(void *arg)
 	return NULL;
 }
 
-static long
-rss_kb(pid_t pid, const char *field)
-{
-	char  path[64], line[256];
-	long  kb = -1;
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
-	if ((fp = fopen(path, "r")) == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), fp) != NULL)
-		if (strncmp(line, field, strlen(field)) == 0)
-			kb = strtol(line + strlen(field) + 1, NULL, 10);
-	fclose(fp);
-	return kb;
-}
-
 /* n clients at once; returns MB/s (10^6 bytes) over all of them and the
  * server's largest sampled RSS. */
 static double
@@ -450,14 +386,12 @@ run(struct bench *bn, int raw, int n, long *peak_kb)
 {
 	struct client_arg ca[MAX_CLIENTS];
 	pthread_t         th[MAX_CLIENTS];
-	uint64_t          total = 0;
-	double            t0, t;
+	uint64_t          total = 0, t0 = bench_now_ns();
 	long              kb;
 	int               i, done;
 
 	memset(ca, 0, sizeof(ca));
 	*peak_kb = 0;
-	t0 = now_s();
 	for (i = 0; i < n; i++) {
 		ca[i].bn = bn;
 		ca[i].raw = raw;
@@ -467,31 +401,22 @@ run(struct bench *bn, int raw, int n, long *peak_kb)
 	}
 	/* Sample the server's RSS while the clients run (bounded). */
 	for (done = 0; !done;) {
-		if ((kb = rss_kb(bn->child, "VmRSS:")) > *peak_kb)
+		if ((kb = bench_proc_kb(bn->child, "VmRSS:")) > *peak_kb)
 			*peak_kb = kb;
 		usleep(20000);
 		done = 1;
 		for (i = 0; i < n; i++)
 			done &= atomic_load(&ca[i].finished);
-		if (now_s() - t0 > 600)
-			die("run", "took more than 600 s");
+		if (bench_now_ns() - t0 > 600000000000u)
+			bench_die("run", "took more than 600 s");
 	}
 	for (i = 0; i < n; i++) {
 		pthread_join(th[i], NULL);
 		if (ca[i].failed)
-			die(raw ? "raw client" : "rpc client", "failed");
+			bench_die(raw ? "raw client" : "rpc client", "failed");
 		total += ca[i].bytes;
 	}
-	t = now_s() - t0;
-	return (double)total / 1e6 / t;
-}
-
-static int
-dbl_cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
+	return (double)total / 1e6 / ((double)(bench_now_ns() - t0) / 1e9);
 }
 
 /* Alternate GetPackage and raw rounds with n clients, so load from other
@@ -499,7 +424,7 @@ dbl_cmp(const void *a, const void *b)
 static void
 report(struct bench *bn, int n)
 {
-	double rpc[MAX_ROUNDS], raw[MAX_ROUNDS];
+	double rpc[MAX_ROUNDS], raw[MAX_ROUNDS], mrpc, mraw;
 	long   kb, rss_rpc = 0, rss_raw = 0;
 	int    r;
 
@@ -509,12 +434,11 @@ report(struct bench *bn, int n)
 		raw[r] = run(bn, 1, n, &kb);
 		rss_raw = kb > rss_raw ? kb : rss_raw;
 	}
-	qsort(rpc, (size_t)bn->rounds, sizeof(double), dbl_cmp);
-	qsort(raw, (size_t)bn->rounds, sizeof(double), dbl_cmp);
-	printf("%-8d %12.1f %16.1f %7.0f%% %9.1f (raw %.1f)\n", n,
-	    raw[bn->rounds / 2], rpc[bn->rounds / 2],
-	    100.0 * rpc[bn->rounds / 2] / raw[bn->rounds / 2],
-	    (double)rss_rpc / 1024.0, (double)rss_raw / 1024.0);
+	mrpc = bench_median_double(rpc, bn->rounds);
+	mraw = bench_median_double(raw, bn->rounds);
+	printf("%-8d %12.1f %16.1f %7.0f%% %9.1f (raw %.1f)\n", n, mraw, mrpc,
+	    100.0 * mrpc / mraw, (double)rss_rpc / 1024.0,
+	    (double)rss_raw / 1024.0);
 	fflush(stdout);
 }
 
@@ -522,7 +446,6 @@ int
 main(int argc, char **argv)
 {
 	struct bench bn;
-	char         cmd[PATH_MAX + 512], src[PATH_MAX], *p;
 	int          opt, up[2], down[2], ports[1 + MAX_CLIENTS], i, n[2];
 
 	memset(&bn, 0, sizeof(bn));
@@ -545,29 +468,20 @@ main(int argc, char **argv)
 	}
 	if (bn.size == 0 || bn.clients < 1 || bn.clients > MAX_CLIENTS ||
 	    bn.rounds < 1 || bn.rounds > MAX_ROUNDS)
-		die("arguments", "-m >= 1, 1 <= -n <= 64, 1 <= -r <= 15");
+		bench_die("arguments", "-m >= 1, 1 <= -n <= 64, 1 <= -r <= 15");
 	if (sig_init() != AU_OK)
-		die("sig_init", "failed");
+		bench_die("sig_init", "failed");
 	snprintf(bn.dir, sizeof(bn.dir), "/tmp/download_bench.XXXXXX");
 	if (mkdtemp(bn.dir) == NULL)
-		die("mkdtemp", strerror(errno));
+		bench_die("mkdtemp", strerror(errno));
 	path_in(bn.certs, sizeof(bn.certs), bn.dir, "certs");
 	path_in(bn.pkg, sizeof(bn.pkg), bn.dir, "package.tar.gz");
-	/* The source tree: this file is <src>/tests/bench/download_bench.c. */
-	snprintf(src, sizeof(src), "%s", __FILE__);
-	if ((p = strstr(src, "/tests/bench/")) != NULL)
-		*p = '\0';
-	snprintf(cmd, sizeof(cmd),
-	    "sh '%s/certs/mkcerts.sh' '%s' host "
-	    ">/dev/null 2>&1",
-	    src, bn.certs);
-	if (system(cmd) != 0)
-		die("mkcerts.sh", "failed");
+	bench_mkcerts(NULL, bn.certs, "host");
 	make_package(&bn);
 	if (pipe(up) != 0 || pipe(down) != 0)
-		die("pipe", strerror(errno));
+		bench_die("pipe", strerror(errno));
 	if ((bn.child = fork()) < 0)
-		die("fork", strerror(errno));
+		bench_die("fork", strerror(errno));
 	if (bn.child == 0) {
 		close(up[0]);
 		close(down[1]);
@@ -576,7 +490,7 @@ main(int argc, char **argv)
 	close(up[1]);
 	close(down[0]);
 	if (read(up[0], ports, sizeof(ports)) != (ssize_t)sizeof(ports))
-		die("server", "did not start");
+		bench_die("server", "did not start");
 	bn.rpc_port = ports[0];
 	for (i = 0; i < bn.clients; i++)
 		bn.raw_port[i] = ports[1 + i];

@@ -16,30 +16,21 @@
 #include "fsutil.h"
 
 struct tmp {
-	char dir[32];
+	char dir[AU_TEST_DIR_BYTES];
 	char path[128];
 };
 
 static int
 setup(void **state)
 {
-	struct tmp *t = calloc(1, sizeof(*t));
-
-	snprintf(t->dir, sizeof(t->dir), "/tmp/au-fs-XXXXXX");
-	if (mkdtemp(t->dir) == NULL)
-		return -1;
-	*state = t;
-	return 0;
+	*state = au_test_fixture_new(sizeof(struct tmp), "fs");
+	return *state != NULL ? 0 : -1;
 }
 
 static int
 teardown(void **state)
 {
-	struct tmp *t = *state;
-	int         rv = fsutil_remove_tree(t->dir, NULL) == AU_OK ? 0 : -1;
-
-	free(t);
-	return rv;
+	return au_test_fixture_free(*state);
 }
 
 static const char *

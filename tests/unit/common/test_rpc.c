@@ -82,6 +82,36 @@ h_heartbeat(Au__V1__HostService_Service *s, const Au__V1__HeartbeatRequest *in,
 	closure(&rep, cd);
 }
 
+/* GetPackage for agent "zc" (and "zc-off"): length bytes of a pattern
+ * read into the RPC layer's reply buffer (at offset 1 of it for "zc-off",
+ * which the layer must copy); offset says whether a second buffer was
+ * refused (0) or given (1).  "zc-big" asks for a buffer over the server's
+ * limit. */
+static void
+get_package_zc(const Au__V1__GetPackageRequest *in,
+    Au__V1__GetPackageReply_Closure closure, void *cd)
+{
+	Au__V1__GetPackageReply rep = AU__V1__GET_PACKAGE_REPLY__INIT;
+	size_t                  skip = strcmp(in->agent, "zc-off") == 0 ? 1 : 0;
+	size_t   cap = strcmp(in->agent, "zc-big") == 0 ? RPC_CHUNK_BYTES
+	                                                : in->length + skip + 1;
+	uint8_t *buf = rpc_call_reply_buffer(cd, cap);
+
+	if (buf == NULL) {
+		rpc_call_fail(cd, AU_INTERNAL, "no reply buffer");
+		closure(NULL, cd);
+		return;
+	}
+	for (size_t i = 0; i < in->length; i++)
+		buf[skip + i] = (uint8_t)(i * 7 + 3);
+	rep.manifest = (ProtobufCBinaryData){8, (uint8_t *)"manifest"};
+	rep.size = 5 * RPC_CHUNK_BYTES;
+	rep.offset = rpc_call_reply_buffer(cd, 16) != NULL;
+	rep.data.data = buf + skip;
+	rep.data.len = in->length;
+	closure(&rep, cd);
+}
+
 /* Fails with NOT_FOUND, or answers length bytes of data. */
 static void
 h_get_package(Au__V1__HostService_Service *s,
@@ -95,6 +125,10 @@ h_get_package(Au__V1__HostService_Service *s,
 	if (strcmp(in->agent, "missing") == 0) {
 		rpc_call_fail(cd, AU_NOT_FOUND, "no package %s", in->agent);
 		closure(NULL, cd);
+		return;
+	}
+	if (strncmp(in->agent, "zc", 2) == 0) {
+		get_package_zc(in, closure, cd);
 		return;
 	}
 	buf = calloc(1, in->length + 1);
@@ -231,21 +265,15 @@ static int
 group_setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char     *src = getenv("AU_SRC");
-	char            cmd[512];
 
 	if (f == NULL || sig_init() != AU_OK)
 		return -1;
 	log_init("test_rpc", 1, 0);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/au-rpc-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (au_test_mkdtemp(f->dir, sizeof(f->dir), "rpc"))
 		return -1;
 	snprintf(f->other, sizeof(f->other), "%s/other", f->dir);
-	snprintf(cmd, sizeof(cmd),
-	    "sh %s/certs/mkcerts.sh %s host admin >/dev/null && "
-	    "sh %s/certs/mkcerts.sh %s host >/dev/null",
-	    src != NULL ? src : ".", f->dir, src != NULL ? src : ".", f->other);
-	if (system(cmd) != 0)
+	if (au_test_mkcerts(f->dir, "host admin") ||
+	    au_test_mkcerts(f->other, "host"))
 		return -1;
 	sig_keypair(f->admin_pk, f->admin_sk);
 	sig_keypair(f->banned_pk, f->banned_sk);
@@ -270,14 +298,12 @@ static int
 group_teardown(void **state)
 {
 	struct fixture *f = *state;
-	char            cmd[128];
+	int             rv;
 
 	rpc_server_free(f->srv);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
-		return -1;
+	rv = au_test_rmtree(f->dir);
 	free(f);
-	return 0;
+	return rv;
 }
 
 /* ---------------------------------------------------------- tests */
@@ -396,6 +422,70 @@ test_handler_status_and_bugs(void **state)
 	assert_int_equal(res.status, AU_INTERNAL);
 	assert_non_null(strstr(au_err_str(&res.err), "did not answer"));
 	rpc_result_fini(&res);
+	rpc_client_free(c);
+}
+
+/* One zero-copy GetPackage of length bytes: the reply must unpack to
+ * exactly what the handler wrote. */
+static void
+zc_get(ProtobufCService *hs, const char *agent, uint32_t length)
+{
+	Au__V1__GetPackageRequest g = AU__V1__GET_PACKAGE_REQUEST__INIT;
+	struct rpc_result         res = RPC_RESULT_INIT;
+	Au__V1__GetPackageReply  *rep;
+
+	g.agent = (char *)(uintptr_t)agent;
+	g.version = "1.0";
+	g.length = length;
+	au__v1__host_service__get_package(hs, &g, NULL, &res);
+	assert_int_equal(res.status, AU_OK);
+	rep = (Au__V1__GetPackageReply *)res.reply;
+	assert_int_equal(rep->size, 5 * RPC_CHUNK_BYTES);
+	assert_int_equal(rep->offset, 0); /* a second buffer was refused */
+	assert_int_equal(rep->manifest.len, 8);
+	assert_memory_equal(rep->manifest.data, "manifest", 8);
+	assert_int_equal(rep->data.len, length);
+	for (size_t i = 0; i < length; i++)
+		if (rep->data.data[i] != (uint8_t)(i * 7 + 3))
+			fail_msg("byte %zu of %u differs", i, length);
+	rpc_result_fini(&res);
+}
+
+static void
+test_reply_buffer(void **state)
+{
+	struct fixture    *f = *state;
+	struct rpc_client *c =
+	    client_new(f, f->dir, "host", f->host_sk, NULL, 5000);
+	ProtobufCService *hs =
+	    rpc_client_service(c, &au__v1__host_service__descriptor);
+
+	Au__V1__GetPackageRequest g = AU__V1__GET_PACKAGE_REQUEST__INIT;
+	struct rpc_result         res = RPC_RESULT_INIT;
+
+	/* The first call is signed, so its reply also carries a token.  The
+	 * server's limit is 64 KiB. */
+	zc_get(hs, "zc", 60000);
+	zc_get(hs, "zc", 1000);
+	zc_get(hs, "zc", 0);
+	zc_get(hs, "zc", 127);
+	zc_get(hs, "zc", 128);
+	zc_get(hs, "zc-off", 4096);
+	zc_get(hs, "zc-off", 60000);
+	g.agent = "zc-big";
+	g.version = "1.0";
+	au__v1__host_service__get_package(hs, &g, NULL, &res);
+	assert_int_equal(res.status, AU_INTERNAL);
+	assert_non_null(strstr(au_err_str(&res.err), "no reply buffer"));
+	rpc_result_fini(&res);
+	/* Fits the buffer but not, with the envelope, the message limit. */
+	g.agent = "zc";
+	g.length = 64 * 1024 - 4;
+	au__v1__host_service__get_package(hs, &g, NULL, &res);
+	assert_int_equal(res.status, AU_RESOURCE_EXHAUSTED);
+	assert_non_null(strstr(au_err_str(&res.err), "message limit"));
+	rpc_result_fini(&res);
+	zc_get(hs, "zc", 2);
 	rpc_client_free(c);
 }
 
@@ -1044,6 +1134,7 @@ main(void)
 	    cmocka_unit_test(test_permission_denied),
 	    cmocka_unit_test(test_identify_refusal),
 	    cmocka_unit_test(test_handler_status_and_bugs),
+	    cmocka_unit_test(test_reply_buffer),
 	    cmocka_unit_test(test_unknown_method),
 	    cmocka_unit_test(test_payload_limits),
 	    cmocka_unit_test(test_tls_wrong_server_name),

@@ -131,11 +131,11 @@ test_key_id_and_hex(void **state)
 static void
 test_key_files(void **state)
 {
-	char    dir[] = "/tmp/au-sig-XXXXXX", pub[64], sec[64], cmd[96];
+	char    dir[64], pub[96], sec[96];
 	uint8_t pk[32], sk[64], pk2[32], sk2[64];
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
+	assert_int_equal(au_test_mkdtemp(dir, sizeof(dir), "sig"), 0);
 	snprintf(pub, sizeof(pub), "%s/k.pub", dir);
 	snprintf(sec, sizeof(sec), "%s/k.sec", dir);
 	sig_keypair(pk, sk);
@@ -156,8 +156,7 @@ test_key_files(void **state)
 	assert_int_equal(sig_seckey_load(pub, sk2, NULL), AU_INVALID_ARGUMENT);
 	assert_int_equal(
 	    sig_pubkey_load("/nonexistent/k.pub", pk2, NULL), AU_NOT_FOUND);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(au_test_rmtree(dir), 0);
 }
 
 static void

@@ -275,6 +275,97 @@ test_reply_envelope(void **state)
 	    wire_reply_unpack(buf, n, &out, NULL), AU_INVALID_ARGUMENT);
 }
 
+/* Split off the payload of rep's packing with extra bytes before and
+ * after it; check the rest unpacked and the payload borrowed. */
+static void
+split_case(const uint8_t *pre, size_t npre, const uint8_t *post, size_t npost,
+    const char *want)
+{
+	Au__V1__Reply  rep = AU__V1__REPLY__INIT, *out;
+	uint8_t        buf[256];
+	const uint8_t *pl;
+	size_t         n, plen;
+
+	rep.status = AU__V1__STATUS__OK;
+	rep.has_token = true;
+	rep.token = (ProtobufCBinaryData){2, (uint8_t *)"tk"};
+	rep.has_request_id = true;
+	rep.request_id = 77;
+	if (npre > 0)
+		memcpy(buf, pre, npre);
+	n = npre + au__v1__reply__pack(&rep, buf + npre);
+	if (npost > 0)
+		memcpy(buf + n, post, npost);
+	n += npost;
+	assert_int_equal(
+	    wire_reply_unpack_split(buf, n, &out, &pl, &plen, NULL), AU_OK);
+	assert_false(out->has_payload);
+	assert_null(out->payload.data);
+	assert_int_equal(out->request_id, 77);
+	assert_int_equal(out->token.len, 2);
+	assert_memory_equal(out->token.data, "tk", 2);
+	assert_int_equal(plen, strlen(want));
+	assert_true(pl > buf && pl < buf + n); /* borrowed, not copied */
+	assert_memory_equal(pl, want, plen);
+	au__v1__reply__free_unpacked(out, NULL);
+}
+
+static void
+test_reply_split(void **state)
+{
+	Au__V1__Reply  rep = AU__V1__REPLY__INIT, *out;
+	uint8_t        buf[256];
+	const uint8_t *pl;
+	size_t         n, plen;
+
+	(void)state;
+	/* payload first (how the server sends chunks), last, repeated */
+	split_case((const uint8_t *)"\x1a\x03xyz", 5, NULL, 0, "xyz");
+	split_case(NULL, 0, (const uint8_t *)"\x1a\x02pq", 4, "pq");
+	split_case((const uint8_t *)"\x1a\x01"
+	                            "a",
+	    3,
+	    (const uint8_t *)"\x1a\x01"
+	                     "b",
+	    3, "b");
+	/* payload in the middle (protobuf-c's field order) */
+	rep.status = AU__V1__STATUS__OK;
+	rep.message = "m";
+	rep.has_payload = true;
+	rep.payload = (ProtobufCBinaryData){4, (uint8_t *)"body"};
+	rep.has_token = true;
+	rep.token = (ProtobufCBinaryData){2, (uint8_t *)"tk"};
+	n = au__v1__reply__pack(&rep, buf);
+	assert_int_equal(
+	    wire_reply_unpack_split(buf, n, &out, &pl, &plen, NULL), AU_OK);
+	assert_false(out->has_payload);
+	assert_string_equal(out->message, "m");
+	assert_int_equal(out->token.len, 2);
+	assert_int_equal(plen, 4);
+	assert_memory_equal(pl, "body", 4);
+	assert_true(pl > buf && pl < buf + n);
+	au__v1__reply__free_unpacked(out, NULL);
+	/* no payload */
+	rep.has_payload = false;
+	n = au__v1__reply__pack(&rep, buf);
+	assert_int_equal(
+	    wire_reply_unpack_split(buf, n, &out, &pl, &plen, NULL), AU_OK);
+	assert_null(pl);
+	assert_int_equal(plen, 0);
+	assert_string_equal(out->message, "m");
+	au__v1__reply__free_unpacked(out, NULL);
+	/* limits still apply; a missing status does not parse */
+	buf[4] = '\0'; /* message "m" -> "\0" */
+	assert_int_equal(buf[2], 0x12);
+	assert_int_equal(
+	    wire_reply_unpack_split(buf, n, &out, &pl, &plen, NULL),
+	    AU_INVALID_ARGUMENT);
+	assert_null(out);
+	assert_int_equal(wire_reply_unpack_split((const uint8_t *)"\x1a\x01z",
+	                     3, &out, &pl, &plen, NULL),
+	    AU_INVALID_ARGUMENT);
+}
+
 static void
 test_name_valid(void **state)
 {
@@ -312,6 +403,7 @@ main(void)
 	    cmocka_unit_test(test_unknown_field_and_required),
 	    cmocka_unit_test(test_request_envelope),
 	    cmocka_unit_test(test_reply_envelope),
+	    cmocka_unit_test(test_reply_split),
 	    cmocka_unit_test(test_name_valid),
 	};
 

@@ -14,19 +14,16 @@
 #include "ctl_conf.h"
 
 struct tmp {
-	char dir[64];
+	char dir[AU_TEST_DIR_BYTES];
 	char path[128];
 };
 
 static int
 setup(void **state)
 {
-	struct tmp *t = calloc(1, sizeof(*t));
+	struct tmp *t = au_test_fixture_new(sizeof(*t), "ctl_conf");
 
 	if (t == NULL)
-		return -1;
-	snprintf(t->dir, sizeof(t->dir), "/tmp/test_ctl_conf.XXXXXX");
-	if (mkdtemp(t->dir) == NULL)
 		return -1;
 	snprintf(t->path, sizeof(t->path), "%s/metactl.conf", t->dir);
 	unsetenv("METACTL_URL");
@@ -39,22 +36,13 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	struct tmp *t = *state;
-
-	unlink(t->path);
-	rmdir(t->dir);
-	free(t);
-	return 0;
+	return au_test_fixture_free(*state);
 }
 
 static void
 write_conf(const struct tmp *t, const char *text)
 {
-	FILE *f = fopen(t->path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
+	au_test_write_file(t->path, text, 0644);
 }
 
 /* Load t's file; returns the status, diagnostics into diag. */

@@ -137,7 +137,7 @@ test_failures(void **state)
 }
 
 struct fixture {
-	char dir[64];
+	char dir[AU_TEST_DIR_BYTES];
 	char conf[128];
 };
 
@@ -158,19 +158,12 @@ write_conf(const struct fixture *fx, const char *port, const char *id)
 static int
 setup_certs(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
-	const char     *src = getenv("AU_SRC");
-	char            cmd[512];
+	struct fixture *fx = au_test_fixture_new(sizeof(*fx), "metactl");
 
-	if (fx == NULL || src == NULL)
-		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_metactl.XXXXXX");
-	if (mkdtemp(fx->dir) == NULL)
+	if (fx == NULL || getenv("AU_SRC") == NULL)
 		return -1;
 	snprintf(fx->conf, sizeof(fx->conf), "%s/metactl.conf", fx->dir);
-	snprintf(cmd, sizeof(cmd), "sh '%s/certs/mkcerts.sh' '%s' admin", src,
-	    fx->dir);
-	if (system(cmd) != 0)
+	if (au_test_mkcerts(fx->dir, "admin"))
 		return -1;
 	*state = fx;
 	return 0;
@@ -179,14 +172,7 @@ setup_certs(void **state)
 static int
 teardown_certs(void **state)
 {
-	struct fixture *fx = *state;
-	char            cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
-	if (system(cmd) != 0)
-		return -1;
-	free(fx);
-	return 0;
+	return au_test_fixture_free(*state);
 }
 
 static void

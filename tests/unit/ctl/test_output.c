@@ -10,30 +10,6 @@
 #include "au_test.h"
 #include "output.h"
 
-/* A FILE that collects what is written, for exact comparisons. */
-struct cap {
-	char  *buf;
-	size_t len;
-	FILE  *f;
-};
-
-static void
-cap_open(struct cap *c)
-{
-	c->buf = NULL;
-	c->len = 0;
-	c->f = open_memstream(&c->buf, &c->len);
-	assert_non_null(c->f);
-}
-
-static void
-cap_check(struct cap *c, const char *want)
-{
-	assert_int_equal(fclose(c->f), 0);
-	assert_string_equal(c->buf, want);
-	free(c->buf);
-}
-
 static void
 ago_is(uint64_t now, uint64_t then, const char *want)
 {
@@ -138,26 +114,26 @@ test_table(void **state)
 {
 	static const char *const hdr[] = {"HOST", "STATE", "AGENTS"};
 	struct out_table        *t = out_table_new(3, hdr);
-	struct cap               c;
+	struct au_test_cap       c;
 
 	(void)state;
 	out_table_addv(t, "web-1", "ok", "nodex=1.4.2/started");
 	out_table_addv(t, "db-10", NULL, "");
 	out_table_addv(t, "x", "failed", "two\nlines\tand tab");
 	assert_int_equal(out_table_rows(t), 3);
-	cap_open(&c);
+	au_test_cap_open(&c);
 	assert_int_equal(out_table_print(t, c.f), 0);
-	cap_check(&c, "HOST   STATE   AGENTS\n"
-	              "web-1  ok      nodex=1.4.2/started\n"
-	              "db-10  -       -\n"
-	              "x      failed  two lines and tab\n");
+	au_test_cap_check(&c, "HOST   STATE   AGENTS\n"
+	                      "web-1  ok      nodex=1.4.2/started\n"
+	                      "db-10  -       -\n"
+	                      "x      failed  two lines and tab\n");
 	out_table_indent(t, 2);
-	cap_open(&c);
+	au_test_cap_open(&c);
 	assert_int_equal(out_table_print(t, c.f), 0);
-	cap_check(&c, "  HOST   STATE   AGENTS\n"
-	              "  web-1  ok      nodex=1.4.2/started\n"
-	              "  db-10  -       -\n"
-	              "  x      failed  two lines and tab\n");
+	au_test_cap_check(&c, "  HOST   STATE   AGENTS\n"
+	                      "  web-1  ok      nodex=1.4.2/started\n"
+	                      "  db-10  -       -\n"
+	                      "  x      failed  two lines and tab\n");
 	out_table_free(t);
 	out_table_free(NULL);
 }
@@ -167,19 +143,19 @@ test_table_utf8_and_empty(void **state)
 {
 	static const char *const hdr[] = {"A", "B"};
 	struct out_table        *t = out_table_new(2, hdr);
-	struct cap               c;
+	struct au_test_cap       c;
 
 	(void)state;
-	cap_open(&c);
+	au_test_cap_open(&c);
 	assert_int_equal(out_table_print(t, c.f), 0);
-	cap_check(&c, "A  B\n");
+	au_test_cap_check(&c, "A  B\n");
 	out_table_addv(t, "h\xc3\xa9t", "x"); /* "hét": 3 columns wide */
 	out_table_addv(t, "abcd", "y");
-	cap_open(&c);
+	au_test_cap_open(&c);
 	assert_int_equal(out_table_print(t, c.f), 0);
-	cap_check(&c, "A     B\n"
-	              "h\xc3\xa9t   x\n"
-	              "abcd  y\n");
+	au_test_cap_check(&c, "A     B\n"
+	                      "h\xc3\xa9t   x\n"
+	                      "abcd  y\n");
 	out_table_free(t);
 }
 
@@ -188,21 +164,21 @@ test_json(void **state)
 {
 	json_t *j = json_pack("{s:i,s:[i,s],s:o,s:o}", "b", 1, "a", 2, "x", "n",
 	    out_json_str(NULL), "u", out_json_str("caf\xc3"));
-	struct cap c;
+	struct au_test_cap c;
 
 	(void)state;
 	assert_non_null(j);
-	cap_open(&c);
+	au_test_cap_open(&c);
 	assert_int_equal(out_json_print(c.f, j), 0);
-	cap_check(&c, "{\n"
-	              "  \"a\": [\n"
-	              "    2,\n"
-	              "    \"x\"\n"
-	              "  ],\n"
-	              "  \"b\": 1,\n"
-	              "  \"n\": null,\n"
-	              "  \"u\": \"caf?\"\n"
-	              "}\n");
+	au_test_cap_check(&c, "{\n"
+	                      "  \"a\": [\n"
+	                      "    2,\n"
+	                      "    \"x\"\n"
+	                      "  ],\n"
+	                      "  \"b\": 1,\n"
+	                      "  \"n\": null,\n"
+	                      "  \"u\": \"caf?\"\n"
+	                      "}\n");
 	json_decref(j);
 }
 

@@ -13,29 +13,6 @@
 
 #define NOW 1764108638000ULL
 
-struct cap {
-	char  *buf;
-	size_t len;
-	FILE  *f;
-};
-
-static void
-cap_open(struct cap *c)
-{
-	c->buf = NULL;
-	c->len = 0;
-	c->f = open_memstream(&c->buf, &c->len);
-	assert_non_null(c->f);
-}
-
-static void
-cap_check(struct cap *c, const char *want)
-{
-	assert_int_equal(fclose(c->f), 0);
-	assert_string_equal(c->buf, want);
-	free(c->buf);
-}
-
 /* Three hosts, given out of order: a healthy one, one whose agent failed
  * and one pending that never got anywhere. */
 struct fleet {
@@ -97,14 +74,14 @@ fleet_init(struct fleet *fl)
 static void
 test_hosts_table(void **state)
 {
-	struct fleet fl;
-	struct cap   c;
+	struct fleet       fl;
+	struct au_test_cap c;
 
 	(void)state;
 	fleet_init(&fl);
-	cap_open(&c);
+	au_test_cap_open(&c);
 	render_hosts(c.f, fl.hosts, 3, NOW, 0);
-	cap_check(&c,
+	au_test_cap_check(&c,
 	    "HOST    STATE         LAST-SEEN  AGENTS                          "
 	    "           LAST-FAILURE\n"
 	    "db-1    pending       never      -                               "
@@ -119,77 +96,78 @@ test_hosts_table(void **state)
 static void
 test_hosts_empty(void **state)
 {
-	struct cap c;
+	struct au_test_cap c;
 
 	(void)state;
-	cap_open(&c);
+	au_test_cap_open(&c);
 	render_hosts(c.f, NULL, 0, NOW, 0);
-	cap_check(&c, "HOST  STATE  LAST-SEEN  AGENTS  LAST-FAILURE\n");
-	cap_open(&c);
+	au_test_cap_check(&c, "HOST  STATE  LAST-SEEN  AGENTS  LAST-FAILURE\n");
+	au_test_cap_open(&c);
 	render_hosts(c.f, NULL, 0, NOW, 1);
-	cap_check(&c, "[]\n");
+	au_test_cap_check(&c, "[]\n");
 }
 
 static void
 test_hosts_json(void **state)
 {
-	struct fleet fl;
-	struct cap   c;
+	struct fleet       fl;
+	struct au_test_cap c;
 
 	(void)state;
 	fleet_init(&fl);
-	cap_open(&c);
+	au_test_cap_open(&c);
 	render_hosts(c.f, &fl.hosts[1], 2, NOW, 1);
-	cap_check(&c, "[\n"
-	              "  {\n"
-	              "    \"agents\": [],\n"
-	              "    \"failed\": false,\n"
-	              "    \"hostname\": \"db-1\",\n"
-	              "    \"key_id\": \"3f9a00112233aabb\",\n"
-	              "    \"last_seen_ms\": null,\n"
-	              "    \"stale\": false,\n"
-	              "    \"state\": \"pending\",\n"
-	              "    \"updater_version\": null\n"
-	              "  },\n"
-	              "  {\n"
-	              "    \"agents\": [\n"
-	              "      {\n"
-	              "        \"desired_action\": null,\n"
-	              "        \"desired_version\": \"1.4.2\",\n"
-	              "        \"failed\": true,\n"
-	              "        \"last_error\": null,\n"
-	              "        \"last_failure\": \"rolled back 1.4.2 at start: "
-	              "exit 1:\\nboom\",\n"
-	              "        \"last_failure_ms\": 1764108578000,\n"
-	              "        \"name\": \"nodex\",\n"
-	              "        \"status\": \"started\",\n"
-	              "        \"version\": \"1.4.1\"\n"
-	              "      }\n"
-	              "    ],\n"
-	              "    \"failed\": true,\n"
-	              "    \"hostname\": \"web-10\",\n"
-	              "    \"key_id\": null,\n"
-	              "    \"last_seen_ms\": 1764101438000,\n"
-	              "    \"stale\": true,\n"
-	              "    \"state\": \"accepted\",\n"
-	              "    \"updater_version\": null\n"
-	              "  }\n"
-	              "]\n");
+	au_test_cap_check(&c,
+	    "[\n"
+	    "  {\n"
+	    "    \"agents\": [],\n"
+	    "    \"failed\": false,\n"
+	    "    \"hostname\": \"db-1\",\n"
+	    "    \"key_id\": \"3f9a00112233aabb\",\n"
+	    "    \"last_seen_ms\": null,\n"
+	    "    \"stale\": false,\n"
+	    "    \"state\": \"pending\",\n"
+	    "    \"updater_version\": null\n"
+	    "  },\n"
+	    "  {\n"
+	    "    \"agents\": [\n"
+	    "      {\n"
+	    "        \"desired_action\": null,\n"
+	    "        \"desired_version\": \"1.4.2\",\n"
+	    "        \"failed\": true,\n"
+	    "        \"last_error\": null,\n"
+	    "        \"last_failure\": \"rolled back 1.4.2 at start: "
+	    "exit 1:\\nboom\",\n"
+	    "        \"last_failure_ms\": 1764108578000,\n"
+	    "        \"name\": \"nodex\",\n"
+	    "        \"status\": \"started\",\n"
+	    "        \"version\": \"1.4.1\"\n"
+	    "      }\n"
+	    "    ],\n"
+	    "    \"failed\": true,\n"
+	    "    \"hostname\": \"web-10\",\n"
+	    "    \"key_id\": null,\n"
+	    "    \"last_seen_ms\": 1764101438000,\n"
+	    "    \"stale\": true,\n"
+	    "    \"state\": \"accepted\",\n"
+	    "    \"updater_version\": null\n"
+	    "  }\n"
+	    "]\n");
 }
 
 static void
 test_host_state(void **state)
 {
-	struct cap c;
+	struct au_test_cap c;
 
 	(void)state;
-	cap_open(&c);
+	au_test_cap_open(&c);
 	render_host_state(c.f, "web-1", AU__V1__HOST_STATE__ACCEPTED, 0);
-	cap_check(&c, "host web-1: accepted\n");
-	cap_open(&c);
+	au_test_cap_check(&c, "host web-1: accepted\n");
+	au_test_cap_open(&c);
 	render_host_state(c.f, "web-1", AU__V1__HOST_STATE__REJECTED, 1);
-	cap_check(&c, "{\n  \"hostname\": \"web-1\",\n  \"state\": "
-	              "\"rejected\"\n}\n");
+	au_test_cap_check(&c, "{\n  \"hostname\": \"web-1\",\n  \"state\": "
+	                      "\"rejected\"\n}\n");
 }
 
 static void
@@ -202,7 +180,7 @@ test_status(void **state)
 	Au__V1__AgentSummary       s2 = AU__V1__AGENT_SUMMARY__INIT;
 	Au__V1__AgentSummary      *ss[] = {&s1, &s2};
 	Au__V1__StatusReply        rep = AU__V1__STATUS_REPLY__INIT;
-	struct cap                 c;
+	struct au_test_cap         c;
 
 	(void)state;
 	k1.version = "1.4.2";
@@ -223,36 +201,36 @@ test_status(void **state)
 	s2.agent = "logship";
 	rep.n_agents = 2;
 	rep.agents = ss;
-	cap_open(&c);
+	au_test_cap_open(&c);
 	render_status(c.f, &rep, 0);
-	cap_check(&c, "agent nodex: default 1.4.2\n"
-	              "  VERSION  STATUS       HOSTS\n"
-	              "  1.4.2    started      2\n"
-	              "  1.4.1    rolled back  1\n"
-	              "  2/3 converged, 1 failed, 0 stale\n"
-	              "\n"
-	              "agent logship: default none\n"
-	              "  VERSION  STATUS  HOSTS\n"
-	              "  0/0 converged, 0 failed, 0 stale\n");
+	au_test_cap_check(&c, "agent nodex: default 1.4.2\n"
+	                      "  VERSION  STATUS       HOSTS\n"
+	                      "  1.4.2    started      2\n"
+	                      "  1.4.1    rolled back  1\n"
+	                      "  2/3 converged, 1 failed, 0 stale\n"
+	                      "\n"
+	                      "agent logship: default none\n"
+	                      "  VERSION  STATUS  HOSTS\n"
+	                      "  0/0 converged, 0 failed, 0 stale\n");
 	rep.n_agents = 1;
 	rep.agents = &ss[1];
-	cap_open(&c);
+	au_test_cap_open(&c);
 	render_status(c.f, &rep, 1);
-	cap_check(&c, "[\n"
-	              "  {\n"
-	              "    \"agent\": \"logship\",\n"
-	              "    \"counts\": [],\n"
-	              "    \"default_version\": null,\n"
-	              "    \"hosts_converged\": 0,\n"
-	              "    \"hosts_failed\": 0,\n"
-	              "    \"hosts_stale\": 0,\n"
-	              "    \"hosts_total\": 0\n"
-	              "  }\n"
-	              "]\n");
+	au_test_cap_check(&c, "[\n"
+	                      "  {\n"
+	                      "    \"agent\": \"logship\",\n"
+	                      "    \"counts\": [],\n"
+	                      "    \"default_version\": null,\n"
+	                      "    \"hosts_converged\": 0,\n"
+	                      "    \"hosts_failed\": 0,\n"
+	                      "    \"hosts_stale\": 0,\n"
+	                      "    \"hosts_total\": 0\n"
+	                      "  }\n"
+	                      "]\n");
 	rep.n_agents = 0;
-	cap_open(&c);
+	au_test_cap_open(&c);
 	render_status(c.f, &rep, 0);
-	cap_check(&c, "no agents\n");
+	au_test_cap_check(&c, "no agents\n");
 }
 
 static void
@@ -264,7 +242,7 @@ test_rules_and_audit(void **state)
 	Au__V1__AuditEntry     e = AU__V1__AUDIT_ENTRY__INIT;
 	Au__V1__AuditEntry    *es[] = {&e};
 	Au__V1__AuditReply     ar = AU__V1__AUDIT_REPLY__INIT;
-	struct cap             c;
+	struct au_test_cap     c;
 
 	(void)state;
 	r1.agent = r2.agent = "nodex";
@@ -280,22 +258,24 @@ test_rules_and_audit(void **state)
 	r2.action = AU__V1__ACTION__STOP;
 	rr.n_rules = 2;
 	rr.rules = rs;
-	cap_open(&c);
+	au_test_cap_open(&c);
 	render_rules(c.f, &rr, NOW, 0);
-	cap_check(&c, "AGENT  RULE        VERSION  ACTION  UPDATED  BY\n"
-	              "nodex  default     1.4.1    start   3m ago   alice\n"
-	              "nodex  percent 5%  1.4.2    stop    never    -\n");
+	au_test_cap_check(&c,
+	    "AGENT  RULE        VERSION  ACTION  UPDATED  BY\n"
+	    "nodex  default     1.4.1    start   3m ago   alice\n"
+	    "nodex  percent 5%  1.4.2    stop    never    -\n");
 	e.time_ms = NOW;
 	e.who = "alice";
 	e.action = "set-version";
 	e.detail = "nodex 1.4.2 start default";
 	ar.n_entries = 1;
 	ar.entries = es;
-	cap_open(&c);
+	au_test_cap_open(&c);
 	render_audit(c.f, &ar, 0);
-	cap_check(&c, "TIME                  WHO    ACTION       DETAIL\n"
-	              "2025-11-25T22:10:38Z  alice  set-version  nodex 1.4.2 "
-	              "start default\n");
+	au_test_cap_check(&c,
+	    "TIME                  WHO    ACTION       DETAIL\n"
+	    "2025-11-25T22:10:38Z  alice  set-version  nodex 1.4.2 "
+	    "start default\n");
 }
 
 int

@@ -82,8 +82,7 @@ setup(void **state)
 
 	assert_non_null(f);
 	assert_int_equal(sig_init(), AU_OK);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_blobs.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(au_test_mkdtemp(f->dir, sizeof(f->dir), "blobs"), 0);
 	sig_keypair(f->pk, f->sk);
 	sig_keypair(f->pk2, f->sk2);
 	assert_non_null(f->data = malloc(PKG_BYTES));
@@ -111,20 +110,7 @@ static char *
 make_manifest(const char *agent, const char *version, const uint8_t *data,
     size_t size, const uint8_t *sk, size_t *len)
 {
-	struct manifest m;
-	char           *out = NULL;
-
-	memset(&m, 0, sizeof(m));
-	m.format = MANIFEST_FORMAT;
-	snprintf(m.agent, sizeof(m.agent), "%s", agent);
-	snprintf(m.version, sizeof(m.version), "%s", version);
-	m.size = size;
-	sig_hash(m.hash, data, size);
-	m.unpacked_size = size;
-	m.entries = 1;
-	m.created = (uint64_t)time(NULL);
-	assert_int_equal(manifest_sign(&m, sk, &out, len, NULL), AU_OK);
-	return out;
+	return au_test_manifest(agent, version, data, size, 1, size, sk, len);
 }
 
 /* Upload all of data like metactl does: resume from received, finish
@@ -646,20 +632,16 @@ e2e_authorize(void *arg, const struct au_principal *caller, const char *method)
 static void
 e2e_start(struct fx *f, struct e2e *e)
 {
-	const char            *src = getenv("AU_SRC");
 	struct rpc_server_conf sc = {0};
 	struct rpc_client_conf cc = {0};
 	ProtobufCService      *svcs[2];
-	char                   cmd[512], ca[200], crt[200], key[200], url[64];
+	char                   ca[200], crt[200], key[200], url[64];
 	char                   ccrt[200], ckey[200];
 
 	memset(e, 0, sizeof(*e));
 	e->f = f;
 	snprintf(e->certs, sizeof(e->certs), "%s/certs", f->dir);
-	snprintf(cmd, sizeof(cmd),
-	    "sh %s/certs/mkcerts.sh %s release >/dev/null",
-	    src != NULL ? src : ".", e->certs);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(au_test_mkcerts(e->certs, "release"), 0);
 	au__v1__host_service__init(&e->host, NULL);
 	e->host.get_package = h_get;
 	au__v1__admin_service__init(&e->admin, NULL);

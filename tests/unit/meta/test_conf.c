@@ -19,17 +19,16 @@
 #define HEX_B "2222222222222222222222222222222222222222222222222222222222222222"
 
 struct fixture {
-	char dir[64];
+	char dir[AU_TEST_DIR_BYTES];
 	char path[128];
 };
 
 static int
 setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct fixture *f = au_test_fixture_new(sizeof(*f), "conf");
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_conf.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	assert_non_null(f);
 	snprintf(f->path, sizeof(f->path), "%s/meta.conf", f->dir);
 	*state = f;
 	return 0;
@@ -38,23 +37,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	struct fixture *f = *state;
-	char            cmd[160];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
+	assert_int_equal(au_test_fixture_free(*state), 0);
 	return 0;
-}
-
-static void
-write_file(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-
-	assert_non_null(fp);
-	fputs(text, fp);
-	fclose(fp);
 }
 
 static const char base[] = "[meta]\n"
@@ -70,7 +54,7 @@ test_defaults(void **state)
 	struct fixture   *f = *state;
 	struct meta_conf *c = NULL;
 
-	write_file(f->path, base);
+	au_test_write_file(f->path, base, 0644);
 	assert_int_equal(meta_conf_load(f->path, stderr, &c, NULL), AU_OK);
 	assert_string_equal(c->listen, "tls+tcp://127.0.0.1:7600");
 	assert_string_equal(c->datadir, "/var/lib/meta");
@@ -101,7 +85,7 @@ test_values(void **state)
 	    "%sauto_accept = yes ; demo\ninterval = 5\nstale_after = 30\n"
 	    "[admin]\nalice = " HEX_A "\nbob = " HEX_B "\n[release]\nci = %s\n",
 	    base, pub);
-	write_file(f->path, text);
+	au_test_write_file(f->path, text, 0644);
 	assert_int_equal(meta_conf_load(f->path, stderr, &c, NULL), AU_OK);
 	assert_int_equal(c->auto_accept, 1);
 	assert_int_equal(meta_conf_stale_after(c), 30);
@@ -129,7 +113,7 @@ test_all_errors(void **state)
 	    "[admin]\nalice = nothex\nbad name = " HEX_A "\n[meta]\n"
 	    "auto_accept = maybe\n",
 	    base);
-	write_file(f->path, text);
+	au_test_write_file(f->path, text, 0644);
 	assert_int_equal(
 	    meta_conf_load(f->path, diag, &c, &err), AU_INVALID_ARGUMENT);
 	assert_null(c);
@@ -162,10 +146,10 @@ test_missing(void **state)
 	assert_int_equal(
 	    meta_conf_load("/nonexistent/meta.conf", diag, &c, NULL),
 	    AU_NOT_FOUND);
-	write_file(f->path, "[meta]\nlisten = x\n");
+	au_test_write_file(f->path, "[meta]\nlisten = x\n", 0644);
 	assert_int_equal(
 	    meta_conf_load(f->path, diag, &c, NULL), AU_INVALID_ARGUMENT);
-	write_file(f->path, "orphan = 1\n[meta\n");
+	au_test_write_file(f->path, "orphan = 1\n[meta\n", 0644);
 	assert_int_equal(
 	    meta_conf_load(f->path, diag, &c, NULL), AU_INVALID_ARGUMENT);
 	fclose(diag);
@@ -187,21 +171,21 @@ test_long_lines(void **state)
 	memset(longv, 'x', sizeof(longv) - 1);
 	longv[sizeof(longv) - 1] = '\0';
 	snprintf(text, sizeof(text), LONG_CONF, "short");
-	write_file(f->path, text);
+	au_test_write_file(f->path, text, 0644);
 	assert_int_equal(meta_conf_load(f->path, diag, &c, NULL), AU_OK);
 	meta_conf_free(c);
 	snprintf(text, sizeof(text), LONG_CONF, longv);
-	write_file(f->path, text);
+	au_test_write_file(f->path, text, 0644);
 	assert_int_equal(
 	    meta_conf_load(f->path, diag, &c, NULL), AU_INVALID_ARGUMENT);
 	longv[170] = '\0';
 	snprintf(text, sizeof(text), LONG_CONF, longv);
-	write_file(f->path, text);
+	au_test_write_file(f->path, text, 0644);
 	assert_int_equal(
 	    meta_conf_load(f->path, diag, &c, NULL), AU_INVALID_ARGUMENT);
 	longv[150] = '\0';
 	snprintf(text, sizeof(text), LONG_CONF, longv);
-	write_file(f->path, text);
+	au_test_write_file(f->path, text, 0644);
 	assert_int_equal(meta_conf_load(f->path, diag, &c, NULL), AU_OK);
 	meta_conf_free(c);
 	fclose(diag);
@@ -217,12 +201,12 @@ test_round_trip(void **state)
 
 	snprintf(text, sizeof(text),
 	    "%sfailed_grace = 77\n[admin]\nalice = " HEX_A "\n", base);
-	write_file(f->path, text);
+	au_test_write_file(f->path, text, 0644);
 	assert_int_equal(meta_conf_load(f->path, stderr, &c, NULL), AU_OK);
 	fp = fmemopen(p1, sizeof(p1), "w");
 	meta_conf_print(c, fp);
 	fclose(fp);
-	write_file(f->path, p1);
+	au_test_write_file(f->path, p1, 0644);
 	assert_int_equal(meta_conf_load(f->path, stderr, &c2, NULL), AU_OK);
 	fp = fmemopen(p2, sizeof(p2), "w");
 	meta_conf_print(c2, fp);
@@ -241,12 +225,11 @@ test_key_secrecy(void **state)
 	char              text[1024], key[128];
 
 	snprintf(key, sizeof(key), "%s/meta.key", f->dir);
-	write_file(key, "secret\n");
-	assert_int_equal(chmod(key, 0644), 0);
+	au_test_write_file(key, "secret\n", 0644);
 	snprintf(text, sizeof(text),
 	    "[meta]\nlisten = x\nca = x\ncert = x\nkey = %s\ndatadir = x\n",
 	    key);
-	write_file(f->path, text);
+	au_test_write_file(f->path, text, 0644);
 	assert_int_equal(meta_conf_load(f->path, stderr, &c, NULL), AU_OK);
 	assert_int_equal(meta_conf_check_files(c, NULL), AU_PERMISSION_DENIED);
 	assert_int_equal(chmod(key, 0600), 0);

@@ -18,7 +18,7 @@
 #define T0 1000000000ULL
 
 struct fixture {
-	char          dir[64];
+	char          dir[AU_TEST_DIR_BYTES];
 	struct store *st;
 	struct inv   *inv;
 };
@@ -29,10 +29,9 @@ static const struct inv_policy autoacc = {1, 180, 120};
 static int
 setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct fixture *f = au_test_fixture_new(sizeof(*f), "inventory");
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_inventory.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	assert_non_null(f);
 	assert_int_equal(store_open(f->dir, &f->st, NULL), AU_OK);
 	assert_int_equal(inv_new(f->st, &f->inv, NULL), AU_OK);
 	*state = f;
@@ -43,13 +42,10 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char            cmd[128];
 
 	inv_free(f->inv);
 	store_close(f->st);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
+	assert_int_equal(au_test_fixture_free(f), 0);
 	return 0;
 }
 

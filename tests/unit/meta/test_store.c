@@ -13,17 +13,16 @@
 #include "store.h"
 
 struct fixture {
-	char          dir[64];
+	char          dir[AU_TEST_DIR_BYTES];
 	struct store *s;
 };
 
 static int
 setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct fixture *f = au_test_fixture_new(sizeof(*f), "store");
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_store.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	assert_non_null(f);
 	assert_int_equal(store_open(f->dir, &f->s, NULL), AU_OK);
 	*state = f;
 	return 0;
@@ -33,12 +32,9 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char            cmd[128];
 
 	store_close(f->s);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
+	assert_int_equal(au_test_fixture_free(f), 0);
 	return 0;
 }
 

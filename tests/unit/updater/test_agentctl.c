@@ -18,80 +18,33 @@
 
 #include "agentctl.h"
 #include "au_test.h"
-#include "fsutil.h"
 
 struct fx {
-	char dir[PATH_MAX];
+	char dir[AU_TEST_DIR_BYTES];
 };
 
-static void  write_control(const char *dir, const char *body);
-static int   gone(pid_t pid);
-static pid_t read_pid(const char *path);
-
+/* dir/control: a shell script running body. */
 static void
 write_control(const char *dir, const char *body)
 {
-	char  path[PATH_MAX];
-	FILE *f;
+	char path[PATH_MAX + 16], text[4096];
 
 	snprintf(path, sizeof(path), "%s/control", dir);
-	assert_non_null(f = fopen(path, "w"));
-	fprintf(f, "#!/bin/sh\n%s\n", body);
-	fclose(f);
-	assert_int_equal(chmod(path, 0755), 0);
-}
-
-/* Dead or a zombie waiting for its new parent to reap it. */
-static int
-gone(pid_t pid)
-{
-	char  path[64], buf[256], *p;
-	FILE *f;
-	int   zombie = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return 1;
-	if (fgets(buf, sizeof(buf), f) != NULL && (p = strrchr(buf, ')')))
-		zombie = p[2] == 'Z' || p[2] == 'X';
-	fclose(f);
-	return zombie;
-}
-
-static pid_t
-read_pid(const char *path)
-{
-	FILE *f;
-	int   pid = 0;
-
-	if ((f = fopen(path, "r")) == NULL)
-		return 0;
-	if (fscanf(f, "%d", &pid) != 1)
-		pid = 0;
-	fclose(f);
-	return (pid_t)pid;
+	snprintf(text, sizeof(text), "#!/bin/sh\n%s\n", body);
+	au_test_write_file(path, text, 0755);
 }
 
 static int
 setup(void **state)
 {
-	struct fx *fx = calloc(1, sizeof(*fx));
-
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/au-agentctl-XXXXXX");
-	if (mkdtemp(fx->dir) == NULL)
-		return -1;
-	*state = fx;
-	return 0;
+	*state = au_test_fixture_new(sizeof(struct fx), "agentctl");
+	return *state != NULL ? 0 : -1;
 }
 
 static int
 teardown(void **state)
 {
-	struct fx *fx = *state;
-
-	fsutil_remove_tree(fx->dir, NULL);
-	free(fx);
-	return 0;
+	return au_test_fixture_free(*state);
 }
 
 static void
@@ -216,11 +169,11 @@ test_timeout_kills_group(void **state)
 	assert_int_equal(res.exit_code, 128 + SIGKILL);
 	assert_string_equal(res.tail, "waiting\n");
 	snprintf(pidfile, sizeof(pidfile), "%s/bg.pid", fx->dir);
-	assert_true((child = read_pid(pidfile)) > 0);
+	assert_true((child = au_test_read_pid(pidfile)) > 0);
 	/* SIGKILL is asynchronous: allow the kernel a moment (bounded). */
-	for (i = 0; i < 100 && !gone(child); i++)
+	for (i = 0; i < 100 && !au_test_pid_gone(child); i++)
 		poll(NULL, 0, 20);
-	assert_true(gone(child));
+	assert_true(au_test_pid_gone(child));
 }
 
 static void
@@ -239,8 +192,8 @@ test_daemon_keeping_stdout_does_not_block(void **state)
 	assert_int_equal(res.exit_code, 0);
 	assert_string_equal(res.tail, "started\n");
 	snprintf(pidfile, sizeof(pidfile), "%s/bg.pid", fx->dir);
-	assert_true((child = read_pid(pidfile)) > 0);
-	assert_false(gone(child));
+	assert_true((child = au_test_read_pid(pidfile)) > 0);
+	assert_false(au_test_pid_gone(child));
 	kill(child, SIGKILL);
 }
 

@@ -29,7 +29,7 @@ struct src {
 };
 
 struct fx {
-	char    dir[64];
+	char    dir[AU_TEST_DIR_BYTES];
 	uint8_t pkg[300000];
 };
 
@@ -87,11 +87,10 @@ assert_file_is(const char *path, const uint8_t *data, size_t n)
 static int
 setup(void **state)
 {
-	struct fx *fx = calloc(1, sizeof(*fx));
+	struct fx *fx = au_test_fixture_new(sizeof(*fx), "fetch");
 	size_t     i;
 
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/au-fetch-XXXXXX");
-	if (mkdtemp(fx->dir) == NULL)
+	if (fx == NULL)
 		return -1;
 	for (i = 0; i < sizeof(fx->pkg); i++)
 		fx->pkg[i] = (uint8_t)(i * 7 + i / 251);
@@ -102,11 +101,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	struct fx *fx = *state;
-
-	fsutil_remove_tree(fx->dir, NULL);
-	free(fx);
-	return 0;
+	return au_test_fixture_free(*state);
 }
 
 static void

@@ -84,17 +84,6 @@ static const char control_script[] =
 /* ------------------------------------------------------------ helpers */
 
 static void
-write_file(const char *path, const char *text, mode_t mode)
-{
-	FILE *f;
-
-	assert_non_null(f = fopen(path, "w"));
-	fputs(text, f);
-	fclose(f);
-	assert_int_equal(chmod(path, mode), 0);
-}
-
-static void
 xpath(char *out, const struct fx *fx, const char *fmt, const char *a)
 {
 	char rel[512];
@@ -111,39 +100,15 @@ exists(const char *path)
 	return lstat(path, &sb) == 0;
 }
 
-/* Dead, or a zombie nobody reaped yet. */
-static int
-pid_gone(pid_t pid)
-{
-	char  path[64], buf[256], *p;
-	FILE *f;
-	int   z = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return 1;
-	if (fgets(buf, sizeof(buf), f) != NULL && (p = strrchr(buf, ')')))
-		z = p[2] == 'Z' || p[2] == 'X';
-	fclose(f);
-	return z;
-}
-
 /* The pid of version's agent process, 0 when it has no pid file. */
 static pid_t
 agent_pid(const struct fx *fx, const char *version)
 {
-	char  path[PATH_MAX * 2];
-	FILE *f;
-	int   pid = 0;
+	char path[PATH_MAX * 2];
 
 	snprintf(
 	    path, sizeof(path), "%s/%s/%s/agent.pid", fx->root, AGENT, version);
-	if ((f = fopen(path, "r")) == NULL)
-		return 0;
-	if (fscanf(f, "%d", &pid) != 1)
-		pid = 0;
-	fclose(f);
-	return (pid_t)pid;
+	return au_test_read_pid(path);
 }
 
 static int
@@ -151,7 +116,7 @@ running(const struct fx *fx, const char *version)
 {
 	pid_t pid = agent_pid(fx, version);
 
-	return pid > 0 && !pid_gone(pid);
+	return pid > 0 && !au_test_pid_gone(pid);
 }
 
 static void
@@ -169,23 +134,14 @@ static void
 sign(struct fx *fx, const char *agent, const char *version, const uint8_t *sk,
     uint64_t entries, uint64_t unpacked)
 {
-	struct manifest m;
-	char           *buf, *data;
-	size_t          len, dlen;
+	char  *buf, *data;
+	size_t len, dlen;
 
 	assert_int_equal(
 	    fsutil_read_file(fx->tarball, 1 << 30, &data, &dlen, NULL), AU_OK);
-	memset(&m, 0, sizeof(m));
-	m.format = MANIFEST_FORMAT;
-	snprintf(m.agent, sizeof(m.agent), "%s", agent);
-	snprintf(m.version, sizeof(m.version), "%s", version);
-	m.size = dlen;
-	sig_hash(m.hash, data, dlen);
+	buf = au_test_manifest(
+	    agent, version, data, dlen, entries, unpacked, sk, &len);
 	free(data);
-	m.entries = entries;
-	m.unpacked_size = unpacked;
-	m.created = (uint64_t)time(NULL);
-	assert_int_equal(manifest_sign(&m, sk, &buf, &len, NULL), AU_OK);
 	assert_int_equal(
 	    fsutil_write_atomic(fx->manifest, buf, len, 0644, NULL), AU_OK);
 	free(buf);
@@ -202,16 +158,16 @@ make_release(struct fx *fx, const char *version, int flags, const uint8_t *sk)
 	xpath(dir, fx, "src-%s", version);
 	assert_int_equal(fsutil_mkdirs(dir, 0755, NULL), AU_OK);
 	snprintf(path, sizeof(path), "%s/control", dir);
-	write_file(path, control_script, 0755);
+	au_test_write_file(path, control_script, 0755);
 	snprintf(path, sizeof(path), "%s/payload.txt", dir);
-	write_file(path, "payload\n", 0644);
+	au_test_write_file(path, "payload\n", 0644);
 	if (flags & F_FAIL_START) {
 		snprintf(path, sizeof(path), "%s/fail_start", dir);
-		write_file(path, "", 0644);
+		au_test_write_file(path, "", 0644);
 	}
 	if (flags & F_NEVER_STARTED) {
 		snprintf(path, sizeof(path), "%s/never_started", dir);
-		write_file(path, "", 0644);
+		au_test_write_file(path, "", 0644);
 	}
 	xpath(fx->tarball, fx, "demo-%s.tar.gz", version);
 	xpath(fx->manifest, fx, "demo-%s.sig", version);
@@ -319,8 +275,7 @@ setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
 
-	snprintf(fx->tmp, sizeof(fx->tmp), "/tmp/au-install-XXXXXX");
-	if (fx == NULL || mkdtemp(fx->tmp) == NULL)
+	if (fx == NULL || au_test_mkdtemp(fx->tmp, sizeof(fx->tmp), "install"))
 		return -1;
 	snprintf(fx->root, sizeof(fx->root), "%s/root", fx->tmp);
 	if (mkdir(fx->root, 0755) != 0)
@@ -352,6 +307,7 @@ teardown(void **state)
 	struct agentctl_result res;
 	size_t                 n = 0, i;
 	pid_t                  pid;
+	int                    rv;
 
 	scan_versions(fx->root, AGENT, vers, SCAN_VERSIONS_MAX, &n, NULL);
 	for (i = 0; i < n; i++) {
@@ -361,9 +317,9 @@ teardown(void **state)
 		    dir, sizeof(dir), "%s/%s/%s", fx->root, AGENT, vers[i]);
 		agentctl_run(dir, "stop", 5000, &res, NULL);
 	}
-	fsutil_remove_tree(fx->tmp, NULL);
+	rv = au_test_rmtree(fx->tmp);
 	free(fx);
-	return 0;
+	return rv;
 }
 
 /* ------------------------------------------------------------ tests */
@@ -391,7 +347,7 @@ test_install_and_upgrade(void **state)
 	assert_string_equal(fx->rep.from_version, "1.0.0");
 	assert_current(fx, "2.0.0");
 	assert_true(running(fx, "2.0.0"));
-	assert_true(pid_gone(v1));
+	assert_true(au_test_pid_gone(v1));
 	assert_false(running(fx, "1.0.0"));
 	assert_true(install_have(&fx->env, AGENT, "1.0.0"));
 }
@@ -461,7 +417,7 @@ test_stop_action(void **state)
 	assert_int_equal(fx->rep.outcome, REPORT_OK);
 	assert_int_equal(fx->rep.action, REPORT_STOP);
 	assert_string_equal(fx->rep.version, "1.0.0");
-	assert_true(pid_gone(v1));
+	assert_true(au_test_pid_gone(v1));
 	assert_current(fx, "1.0.0");
 	/* Start again: the version .version names. */
 	assert_int_equal(install_start(&fx->env, AGENT, &fx->rep), AU_OK);
@@ -581,27 +537,27 @@ test_recovery_after_kill(void **state)
 	assert_int_equal(install(fx, "2.0.0"), AU_OK);
 	/* kill -9 between `start new` and writing .version: v2 runs, .version
 	 * still names v1, which is stopped. */
-	write_file(
+	au_test_write_file(
 	    strcat(strcat(strcpy(path, fx->root), "/" AGENT), "/.version"),
 	    "1.0.0\n", 0644);
 	/* ... with a staging folder and a partial download left behind. */
 	snprintf(path, sizeof(path), "%s/%s/.staging-3.0.0", fx->root, AGENT);
 	assert_int_equal(fsutil_mkdirs(path, 0755, NULL), AU_OK);
 	strcat(path, "/half");
-	write_file(path, "x", 0644);
+	au_test_write_file(path, "x", 0644);
 	assert_int_equal(
 	    fetch_paths(fx->root, AGENT, "3.0.0", &p3, NULL), AU_OK);
 	assert_int_equal(fsutil_mkdirs(p3.dir, 0700, NULL), AU_OK);
-	write_file(p3.part, "partial", 0600);
+	au_test_write_file(p3.part, "partial", 0600);
 	/* A complete download that does not verify, and a resumable one. */
 	assert_int_equal(
 	    fetch_paths(fx->root, AGENT, "2.0.1", &p2, NULL), AU_OK);
-	write_file(p2.tarball, "garbage", 0600);
-	write_file(p2.manifest, "garbage", 0600);
+	au_test_write_file(p2.tarball, "garbage", 0600);
+	au_test_write_file(p2.manifest, "garbage", 0600);
 	assert_int_equal(
 	    fetch_paths(fx->root, AGENT, "2.0.2", &p2, NULL), AU_OK);
-	write_file(p2.part, "resume me", 0600);
-	write_file(p2.manifest, "the manifest", 0600);
+	au_test_write_file(p2.part, "resume me", 0600);
+	au_test_write_file(p2.manifest, "the manifest", 0600);
 
 	assert_int_equal(install_recover(&fx->env, AGENT, 1, &e), AU_OK);
 	snprintf(path, sizeof(path), "%s/%s/.staging-3.0.0", fx->root, AGENT);

@@ -15,17 +15,16 @@
 #include "spool.h"
 
 struct fx {
-	char dir[64];
+	char dir[AU_TEST_DIR_BYTES];
 	char path[96];
 };
 
 static int
 setup(void **state)
 {
-	struct fx *fx = calloc(1, sizeof(*fx));
+	struct fx *fx = au_test_fixture_new(sizeof(*fx), "spool");
 
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/au-spool-XXXXXX");
-	if (mkdtemp(fx->dir) == NULL)
+	if (fx == NULL)
 		return -1;
 	snprintf(fx->path, sizeof(fx->path), "%s/spool", fx->dir);
 	*state = fx;
@@ -35,11 +34,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	struct fx *fx = *state;
-
-	fsutil_remove_tree(fx->dir, NULL);
-	free(fx);
-	return 0;
+	return au_test_fixture_free(*state);
 }
 
 static void

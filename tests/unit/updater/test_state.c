@@ -56,14 +56,14 @@ test_record_and_backoff(void **state)
 static void
 test_round_trip(void **state)
 {
-	char                      dir[] = "/tmp/au-state-XXXXXX", path[64];
+	char                      dir[64], path[96];
 	struct state             *s = calloc(1, sizeof(*s));
 	struct state             *t = calloc(1, sizeof(*t));
 	struct state_agent       *a;
 	const struct state_agent *b;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
+	assert_int_equal(au_test_mkdtemp(dir, sizeof(dir), "state"), 0);
 	snprintf(path, sizeof(path), "%s/state.json", dir);
 	assert_int_equal(state_load(path, t, NULL), AU_OK);
 	assert_int_equal(t->n, 0);
@@ -87,7 +87,7 @@ test_round_trip(void **state)
 	assert_int_equal(
 	    fsutil_write_atomic(path, "{bad", 4, 0644, NULL), AU_OK);
 	assert_int_equal(state_load(path, t, NULL), AU_DATA_LOSS);
-	fsutil_remove_tree(dir, NULL);
+	assert_int_equal(au_test_rmtree(dir), 0);
 	free(s);
 	free(t);
 }
