@@ -73,13 +73,16 @@ t_wait() {
 	return 1
 }
 
-# t_setup_meta [EXTRA-META-LINES]: certificates, admin and release keys,
-# meta.conf and metactl.conf (exported as METACTL_CONFIG), meta started.
+# t_setup_meta [EXTRA-META-LINES [CLIENT-CERT...]]: certificates (admin,
+# release and the CLIENT-CERTs), admin and release keys, meta.conf and
+# metactl.conf (exported as METACTL_CONFIG), meta started.  auto_accept is
+# $T_AUTO_ACCEPT (default yes).
 t_setup_meta() {
 	local extra=${1:-}
+	shift || true
 	PORT=$(t_free_port)
 	URL="tls+tcp://127.0.0.1:$PORT"
-	"$AU_SRC/certs/mkcerts.sh" "$T/certs" admin release >/dev/null
+	"$AU_SRC/certs/mkcerts.sh" "$T/certs" admin release "$@" >/dev/null
 	(cd "$T" && metactl keygen admin >/dev/null && metactl keygen release >/dev/null)
 	cat > "$T/meta.conf" <<CONF
 [meta]
@@ -88,7 +91,7 @@ ca = $T/certs/ca.crt
 cert = $T/certs/meta.crt
 key = $T/certs/meta.key
 datadir = $T/meta-data
-auto_accept = yes
+auto_accept = ${T_AUTO_ACCEPT:-yes}
 interval = 1
 $extra
 
@@ -125,6 +128,11 @@ t_start_meta() {
 	t_wait 20 metactl ping || fail "meta did not answer ping"
 }
 
+t_stop_meta() {
+	kill "$META_PID"
+	wait "$META_PID" 2>/dev/null || true
+}
+
 # t_start_updater HOST [EXTRA-UPDATER-LINES]: an updater with its own root.
 t_start_updater() {
 	local h=$1 extra=${2:-} d=$T/hosts/$1
@@ -157,7 +165,13 @@ CONF
 t_release() {
 	mkdir -p "$T/pkg"
 	bash "$AU_SRC/scripts/demo-agent.sh" "$1" "$2" "$3" "$T/pkg" >/dev/null
-	metactl sign --key "$T/release.key" --agent "$1" --version "$2" \
+	t_publish "$1" "$2"
+}
+
+# t_publish AGENT VERSION [KEY]: sign $T/pkg/AGENT-VERSION.tar.gz with KEY
+# (default the release key meta trusts) and upload it as the release role.
+t_publish() {
+	metactl sign --key "${3:-$T/release.key}" --agent "$1" --version "$2" \
 	    "$T/pkg/$1-$2.tar.gz" >/dev/null
 	metactl -c "$T/release.conf" upload "$T/pkg/$1-$2.tar.gz" >/dev/null
 }
@@ -171,4 +185,46 @@ t_count() {
 # t_converged AGENT VERSION N: at least N hosts run AGENT VERSION.
 t_converged() {
 	[ "$(t_count "$1" "$2")" -ge "$3" ]
+}
+
+# t_big_release AGENT VERSION MIB: like t_release (good), with MIB MiB of
+# incompressible data in data/blob, so that downloading and extracting it
+# take long enough to be caught half-way.  The data is made once per test.
+t_big_release() {
+	local w=$T/big-$1-$2
+	mkdir -p "$T/pkg" "$w"
+	[ -f "$T/big-$3.bin" ] ||
+	    head -c "$(($3 * 1024 * 1024))" /dev/urandom > "$T/big-$3.bin"
+	bash "$AU_SRC/scripts/demo-agent.sh" "$1" "$2" good "$w" >/dev/null
+	tar -C "$w" -xzf "$w/$1-$2.tar.gz"
+	rm -f "$w/$1-$2.tar.gz"
+	mkdir -p "$w/data"
+	ln "$T/big-$3.bin" "$w/data/blob" 2>/dev/null ||
+	    cp "$T/big-$3.bin" "$w/data/blob"
+	tar -C "$w" -czf "$T/pkg/$1-$2.tar.gz" --owner=0 --group=0 \
+	    control bin data
+	rm -rf "$w"
+	t_publish "$1" "$2"
+}
+
+# t_agent_procs AGENTDIR NAME: the version folder (one line each) of every
+# live NAME agent process (the demo agent's `bin/NAME` loop) whose working
+# folder is a version under AGENTDIR.
+t_agent_procs() {
+	local p cwd
+	for p in /proc/[0-9]*; do
+		cwd=$(readlink "$p/cwd" 2>/dev/null) || continue
+		case $cwd in "$1"/*) ;; *) continue ;; esac
+		tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -q "bin/$2" ||
+		    continue
+		[ "$(cut -d' ' -f3 "$p/stat" 2>/dev/null)" != Z ] || continue
+		basename "$cwd"
+	done
+}
+
+# t_reported_ok HOST AGENT VERSION: meta recorded an ok report for it.
+t_reported_ok() {
+	[ "$(sqlite3 -readonly "$T/meta-data/meta.db" \
+	    "SELECT count(*) FROM reports WHERE hostname = '$1' AND agent = '$2'
+	     AND version = '$3' AND outcome = 1;")" -ge 1 ]
 }

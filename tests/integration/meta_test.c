@@ -124,7 +124,7 @@ static int
 setup(void **state)
 {
 	struct env *e = calloc(1, sizeof(*e));
-	char        cmd[256];
+	char        certs[sizeof(e->dir) + 8];
 
 	assert_int_equal(sig_init(), AU_OK);
 	/* Under the run's directory, removed by main() even after a
@@ -132,9 +132,8 @@ setup(void **state)
 	snprintf(
 	    e->dir, sizeof(e->dir), "%s/t.XXXXXX", getenv("META_TEST_DIR"));
 	assert_non_null(mkdtemp(e->dir));
-	snprintf(cmd, sizeof(cmd), "sh %s/certs/mkcerts.sh %s/certs >/dev/null",
-	    getenv("AU_SRC"), e->dir);
-	assert_int_equal(system(cmd), 0);
+	snprintf(certs, sizeof(certs), "%s/certs", e->dir);
+	assert_int_equal(au_test_mkcerts(certs, NULL), 0);
 	snprintf(e->conf, sizeof(e->conf), "%s/meta.conf", e->dir);
 	sig_keypair(e->admin_pk, e->admin_sk);
 	sig_keypair(e->rel_pk, e->rel_sk);
@@ -150,14 +149,12 @@ static int
 teardown(void **state)
 {
 	struct env *e = *state;
-	char        cmd[160];
+	int         rv;
 
 	stop_meta(e, SIGTERM);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", e->dir);
-	if (system(cmd) != 0)
-		return -1;
+	rv = au_test_rmtree(e->dir);
 	free(e);
-	return 0;
+	return rv;
 }
 
 static struct rpc_client *
@@ -703,18 +700,18 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_admin_misc, setup, teardown),
 	};
 
-	char dir[] = "/tmp/meta_test.XXXXXX", cmd[64];
+	char dir[64];
 	int  rc;
 
 	if (getenv("AU_BIN") == NULL || getenv("AU_SRC") == NULL) {
 		fprintf(stderr, "meta_test: AU_BIN and AU_SRC must be set\n");
 		return 1;
 	}
-	if (mkdtemp(dir) == NULL || setenv("META_TEST_DIR", dir, 1) != 0)
+	if (au_test_mkdtemp(dir, sizeof(dir), "meta_test") ||
+	    setenv("META_TEST_DIR", dir, 1) != 0)
 		return 1;
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (getenv("META_TEST_KEEP") == NULL && system(cmd) != 0)
+	if (getenv("META_TEST_KEEP") == NULL && au_test_rmtree(dir) != 0)
 		rc = 1;
 	return rc;
 }

@@ -16,33 +16,9 @@
 GOLDEN=$AU_SRC/tests/integration/golden
 STALE_AFTER=5
 
-# --- setup: certificates, keys, meta.conf with auto_accept off -------------
-PORT=$(t_free_port)
-URL="tls+tcp://127.0.0.1:$PORT"
-"$AU_SRC/certs/mkcerts.sh" "$T/certs" admin release host >/dev/null
-(cd "$T" && metactl keygen admin >/dev/null && metactl keygen release >/dev/null)
-cat > "$T/meta.conf" <<CONF
-[meta]
-listen = $URL
-ca = $T/certs/ca.crt
-cert = $T/certs/meta.crt
-key = $T/certs/meta.key
-datadir = $T/meta-data
-auto_accept = no
-interval = 1
-stale_after = $STALE_AFTER
-failed_grace = 60
-
-[admin]
-admin = $T/admin.pub
-
-[release]
-release = $T/release.pub
-CONF
-t_ctl_conf admin > "$T/metactl.conf"
-t_ctl_conf release > "$T/release.conf"
-export METACTL_CONFIG=$T/metactl.conf
-t_start_meta
+# --- setup: certificates (and one for the hosts), keys, auto_accept off ----
+T_AUTO_ACCEPT=no t_setup_meta "stale_after = $STALE_AFTER
+failed_grace = 60" host
 
 # hb HOST [hbsend options and AGENT=VERSION/STATUS ...]: one heartbeat.
 hb() {

@@ -72,16 +72,14 @@ esac
 CONTROL
 	chmod 755 "$w/control"
 	tar -C "$w" -czf "$T/pkg/demo-$1.tar.gz" control
-	metactl sign --key "$T/release.key" --agent demo --version "$1" \
-	    "$T/pkg/demo-$1.tar.gz" >/dev/null
-	metactl -c "$T/release.conf" upload "$T/pkg/demo-$1.tar.gz" >/dev/null
+	t_publish demo "$1"
 }
 
 t_setup_meta
 # A second release key meta accepts but the updater does not trust.
 (cd "$T" && metactl keygen rogue >/dev/null)
 echo "rogue = $T/rogue.pub" >> "$T/meta.conf"
-kill "$META_PID"; wait "$META_PID" 2>/dev/null || true
+t_stop_meta
 t_start_meta
 
 t_start_updater $H
@@ -102,7 +100,7 @@ t_wait 30 running 1.0.0 || fail "1.0.0 never ran"
 t_wait 10 is_current 1.0.0 || fail ".version is not 1.0.0"
 metactl set-version demo 2.0.0 >/dev/null
 t_wait 30 only_running 2.0.0 || fail "2.0.0 did not replace 1.0.0"
-is_current 2.0.0 || fail ".version is not 2.0.0"
+t_wait 10 is_current 2.0.0 || fail ".version is not 2.0.0"
 t_wait 20 t_converged demo 2.0.0 1 || fail "meta never saw 2.0.0 started"
 
 # ---- v3 fails to start: back to v2, reported with the output tail
@@ -144,9 +142,7 @@ only_running 2.0.0 || fail "2.0.0 disturbed by the tampered package"
 
 # ---- a release signed by a key the updater does not trust
 bash "$AU_SRC/scripts/demo-agent.sh" demo 6.0.0 good "$T/pkg" >/dev/null
-metactl sign --key "$T/rogue.key" --agent demo --version 6.0.0 \
-    "$T/pkg/demo-6.0.0.tar.gz" >/dev/null
-metactl -c "$T/release.conf" upload "$T/pkg/demo-6.0.0.tar.gz" >/dev/null
+t_publish demo 6.0.0 "$T/rogue.key"
 metactl set-version demo 6.0.0 >/dev/null
 t_wait 30 grep -q '6.0.0: AU-SIG-REJECT.*unknown key' "$D/updater.log" ||
     fail "untrusted 6.0.0 not refused"
@@ -174,11 +170,13 @@ t_wait 60 bash -c "[ \"\$(cat '$A/.version')\" = 7.0.0 ]" ||
 t_wait 20 only_running 7.0.0 || fail "after SIGKILL more or less than one version runs"
 
 # ---- meta away for a while: the agent keeps running, the updater recovers
-kill "$META_PID"; wait "$META_PID" 2>/dev/null || true
-sleep 6
-running 7.0.0 || fail "the agent stopped while meta was away"
-[ "$(grep -c 'unreachable' "$D/updater.log")" -ge 1 ] ||
+t_stop_meta
+t_wait 30 grep -q 'unreachable' "$D/updater.log" ||
     fail "no log line when meta went away"
+sleep 2
+running 7.0.0 || fail "the agent stopped while meta was away"
+[ "$(grep -c 'meta .* unreachable' "$D/updater.log")" -eq 1 ] ||
+    fail "the updater logged meta's absence more than once"
 t_start_meta
 t_wait 30 grep -q 'reachable again' "$D/updater.log" ||
     fail "no log line when meta came back"
