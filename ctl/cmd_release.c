@@ -39,10 +39,11 @@ static int cmd_packages(
     struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv);
 
 const struct ctl_cmd ctl_cmds_release[] = {
-    {"keygen", "NAME", "Make a release signing key pair",
+    {"keygen", "NAME", "Make an ed25519 identity or release key pair",
         "Writes NAME.key (the secret key, mode 0600) and NAME.pub (the\n"
-        "public key, for meta.conf [release] and updater.conf [trust]).\n"
-        "Refuses to overwrite either file.  Keep NAME.key off meta.\n",
+        "public key: for meta.conf [admin] or [release], and for a release\n"
+        "key also updater.conf [trust]).  Refuses to overwrite either file.\n"
+        "Keep a release NAME.key off meta.\n",
         AU_ROLE_NONE, cmd_keygen},
     {"sign",
         "--key FILE --agent NAME --version VERSION [--expires DURATION] "

@@ -24,8 +24,26 @@
 
 static void __attribute__((noreturn)) usage(void)
 {
-	fprintf(stderr, "usage: meta [-dnv] [-c file]\n");
+	fprintf(stderr, "usage: meta [-dhnv] [-c file]\n");
 	exit(2);
+}
+
+static void __attribute__((noreturn)) help(void)
+{
+	printf("usage: meta [-dhnv] [-c file]\n\n"
+	       "The agent-updater fleet server.\n\n"
+	       "  -c file  configuration (default %s)\n"
+	       "  -d       stay in the foreground, log to stderr\n"
+	       "  -n       check the configuration and exit; with -v also "
+	       "print it\n"
+	       "  -v       more verbose logging (repeat for more)\n"
+	       "  -h       this help\n\n"
+	       "Signals: SIGHUP reloads the configuration; SIGTERM and SIGINT\n"
+	       "finish the requests in flight, flush and exit 0.\n"
+	       "Exit status: 0 clean shutdown or valid -n check, 1 error, 2 "
+	       "usage.  See meta(8), meta.conf(5).\n",
+	    DEFAULT_CONF);
+	exit(0);
 }
 
 static void
@@ -110,11 +128,13 @@ main(int argc, char *argv[])
 	sigset_t           set;
 	int                ch, foreground = 0, check = 0, verbose = 0;
 
-	while ((ch = getopt(argc, argv, "c:dnv")) != -1) {
+	while ((ch = getopt(argc, argv, "c:dhnv")) != -1) {
 		switch (ch) {
 		case 'c':
 			path = optarg;
 			break;
+		case 'h':
+			help();
 		case 'd':
 			foreground = 1;
 			break;

@@ -32,6 +32,7 @@ struct opts {
 static volatile sig_atomic_t quit;
 
 static void usage(void) __attribute__((noreturn));
+static void help(void) __attribute__((noreturn));
 static void on_signal(int sig);
 static void parse_args(int argc, char **argv, struct opts *o);
 static int  run_daemon(const struct opts *o, const struct updater_conf *c);
@@ -39,8 +40,31 @@ static int  run_daemon(const struct opts *o, const struct updater_conf *c);
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: updater [-dnv] [-c file] [--once] [status]\n");
+	fprintf(stderr, "usage: updater [-dhnv] [-c file] [--once] [status]\n");
 	exit(2);
+}
+
+static void
+help(void)
+{
+	printf("usage: updater [-dhnv] [-c file] [--once] [status]\n\n"
+	       "The agent-updater host daemon.\n\n"
+	       "  -c file  configuration (default %s)\n"
+	       "  -d       stay in the foreground, log to stderr\n"
+	       "  -n       check the configuration and exit; with -v also "
+	       "print it\n"
+	       "  -v       more verbose logging (repeat for more)\n"
+	       "  --once   one heartbeat-and-converge cycle, then exit: 0 when "
+	       "every\n"
+	       "           agent converged, 1 otherwise\n"
+	       "  status   show installed versions, the running one and the "
+	       "last\n"
+	       "           action of each agent, without asking meta\n"
+	       "  -h, --help  this help\n\n"
+	       "Exit status: 0 success, 1 failure, 2 usage.  See updater(8), "
+	       "updater.conf(5).\n",
+	    UPDATER_CONF_DEFAULT);
+	exit(0);
 }
 
 static void
@@ -62,7 +86,7 @@ parse_args(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->conf = UPDATER_CONF_DEFAULT;
-	while ((ch = getopt_long(argc, argv, "c:dnv", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:dhnv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			o->conf = optarg;
@@ -79,6 +103,8 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 'o':
 			o->once = 1;
 			break;
+		case 'h':
+			help();
 		default:
 			usage();
 		}
