@@ -11,6 +11,7 @@
  */
 #include "agentctl.h"
 
+#include <sys/mman.h>
 #include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -35,7 +36,7 @@
 #define AGENTCTL_DEFAULT_TIMEOUT_MS 30000
 #define AGENTCTL_POLL_MS 50
 
-static int  open_capture(void);
+static int  open_capture(const char *verb);
 static void read_tail(int fd, struct agentctl_result *res);
 static int  spawn(const char *dir, const char *verb, int outfd, pid_t *pid);
 static int  wait_exit(pid_t pid, int status_flags, int *status);
@@ -43,14 +44,21 @@ static int  exit_code_of(int status);
 static enum au_status supervise(
     pid_t pid, uint32_t timeout_ms, struct agentctl_result *res);
 
-/* An unlinked file for the script's output, or -1. */
+/* Where the script's output goes, or -1.  `status` runs for every agent
+ * on every heartbeat and prints a word: an anonymous memory file spares
+ * the file system an inode and a journal entry each time.  `start` and
+ * `stop` may print a lot (a runaway script until its timeout), so their
+ * output goes to an unlinked file in TMPDIR rather than to memory. */
 static int
-open_capture(void)
+open_capture(const char *verb)
 {
 	const char *dir = getenv("TMPDIR");
 	char        path[4096];
 	int         fd;
 
+	if (strcmp(verb, "status") == 0 &&
+	    (fd = memfd_create("control-status", MFD_CLOEXEC)) >= 0)
+		return fd;
 	if (dir == NULL || dir[0] == '\0')
 		dir = "/tmp";
 	if ((fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) >= 0)
@@ -198,7 +206,7 @@ agentctl_run(const char *dir, const char *verb, uint32_t timeout_ms,
 	if (access(path, X_OK) != 0)
 		return au_err_set(
 		    err, AU_NOT_FOUND, "%s: %s", path, strerror(errno));
-	if ((fd = open_capture()) < 0)
+	if ((fd = open_capture(verb)) < 0)
 		return au_err_set(
 		    err, AU_INTERNAL, "output file: %s", strerror(errno));
 	if ((rc = spawn(dir, verb, fd, &pid)) != 0) {
