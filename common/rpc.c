@@ -28,6 +28,7 @@
 #include "auth.h"
 #include "fsutil.h"
 #include "log.h"
+#include "nngclose.h"
 #include "rpc_priv.h"
 #include "wire.h"
 
@@ -87,6 +88,7 @@ struct rpc_server {
 	struct auth_replay    *replay;
 	atomic_int             npipes;
 	atomic_bool            stopping;
+	bool                   close_hung; /* nngclose() gave up: keep srv */
 	int                    port;
 };
 
@@ -386,17 +388,28 @@ rpc_server_connections(const struct rpc_server *srv)
 	return atomic_load(&((struct rpc_server *)(uintptr_t)srv)->npipes);
 }
 
-void
+bool
 rpc_server_stop(struct rpc_server *srv)
 {
 	if (srv == NULL || !srv->sock_open)
-		return;
+		return srv == NULL || !srv->close_hung;
 	atomic_store(&srv->stopping, true);
-	nng_close(srv->sock); /* completes every aio with NNG_ECLOSED */
 	srv->sock_open = false;
+	/* Closing completes every aio with NNG_ECLOSED.  When nng's close
+	 * hangs (nngclose.h), the contexts' callbacks may still run: the
+	 * server is then kept, never freed, until the process exits. */
+	if (!nngclose(srv->sock, RPC_SERVER_CLOSE_WAIT_MS, srv)) {
+		srv->close_hung = true;
+		log_warnx("rpc: closing the listener did not finish within "
+		          "%d ms (an nng 1.5.2 close bug); leaving it to the "
+		          "process's exit",
+		    RPC_SERVER_CLOSE_WAIT_MS);
+		return false;
+	}
 	for (int i = 0; i < srv->nctx; i++)
 		if (srv->ctxs[i].aio != NULL)
 			nng_aio_stop(srv->ctxs[i].aio);
+	return true;
 }
 
 void
@@ -405,6 +418,8 @@ rpc_server_free(struct rpc_server *srv)
 	if (srv == NULL)
 		return;
 	rpc_server_stop(srv);
+	if (srv->close_hung)
+		return; /* callbacks may still use it: see rpc_server_stop() */
 	for (int i = 0; srv->ctxs != NULL && i < srv->nctx; i++) {
 		nng_aio_free(srv->ctxs[i].aio);
 		free(srv->ctxs[i].out);

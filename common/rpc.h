@@ -3,7 +3,8 @@
  * rpc: requests and replies over nng req/rep on tls+tcp:// with mutual TLS,
  * every request authenticated by the caller's ed25519 key (or a session
  * token that meta issued after a signed request).  This is the only module
- * that includes nng.h; nng_msg and NNG_E* never leave rpc.c.
+ * that includes nng.h (with nngclose, its helper); nng_msg and NNG_E* never
+ *leave rpc.c.
  *
  * Server: a rep socket with a pool of contexts driven by asynchronous aio.
  * Each request is an au.v1.Request envelope; the server checks the protocol
@@ -38,6 +39,7 @@
 #define AU_RPC_H
 
 #include <protobuf-c/protobuf-c.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,6 +52,8 @@
 /* Largest message either side accepts (a chunk, a manifest, the envelope). */
 #define RPC_MAX_MSG_BYTES (RPC_CHUNK_BYTES + 256 * 1024)
 #define RPC_NAME_MAX 64
+/* How long rpc_server_stop() waits for nng to close the listener. */
+#define RPC_SERVER_CLOSE_WAIT_MS 5000
 
 enum au_role {
 	AU_ROLE_NONE = 0,
@@ -118,8 +122,13 @@ int rpc_server_port(const struct rpc_server *srv);
 /* Connections (TLS sessions that completed the SP handshake) open now. */
 int rpc_server_connections(const struct rpc_server *srv);
 
-/* Stop taking requests and wait for the handlers in flight to finish. */
-void rpc_server_stop(struct rpc_server *srv);
+/* Stop taking requests and wait for the handlers in flight to finish.
+ * Returns true when the server stopped.  Returns false when nng's close
+ * did not finish within RPC_SERVER_CLOSE_WAIT_MS (nngclose.h): handlers
+ * may then still run, so the caller must not free what they use; it
+ * should save what it must and exit.  rpc_server_free() then frees
+ * nothing. */
+bool rpc_server_stop(struct rpc_server *srv);
 
 /* Free a stopped (or never started) server; NULL allowed. */
 void rpc_server_free(struct rpc_server *srv);

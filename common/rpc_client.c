@@ -10,7 +10,6 @@
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
 #include <nng/supplemental/tls/tls.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -21,6 +20,7 @@
 #include "au.pb-c.h"
 #include "auth.h"
 #include "log.h"
+#include "nngclose.h"
 #include "rpc.h"
 #include "rpc_priv.h"
 #include "wire.h"
@@ -169,101 +169,20 @@ rpc_client_new(const struct rpc_client_conf *conf, struct rpc_client **out,
 	return AU_OK;
 }
 
-/*
- * nng 1.5.2's socket close can miss a wake-up and wait forever (seen here
- * about once in twenty closes of a client on a loaded machine: the closing
- * thread waits for a pipe that the idle reaper never reaps; upstream
- * #1543/#1813, fixed after 1.5.2).  A client is closed when its program is
- * done with it (metactl's exit, the updater's shutdown), so the close runs
- * on its own thread and is waited for at most CLOSE_WAIT_MS; past that the
- * socket is left to the process's exit.  The job is freed by whichever
- * side finishes last.
- */
-#define CLOSE_WAIT_MS 2000
-
-struct close_job {
-	pthread_mutex_t mu;
-	pthread_cond_t  cv;
-	nng_socket      sock;
-	bool            done;
-	int             refs;
-};
-
-static void
-close_job_unref(struct close_job *j)
-{
-	int left;
-
-	pthread_mutex_lock(&j->mu);
-	left = --j->refs;
-	pthread_mutex_unlock(&j->mu);
-	if (left == 0) {
-		pthread_cond_destroy(&j->cv);
-		pthread_mutex_destroy(&j->mu);
-		free(j);
-	}
-}
-
-static void *
-close_thread(void *arg)
-{
-	struct close_job *j = arg;
-
-	nng_close(j->sock);
-	pthread_mutex_lock(&j->mu);
-	j->done = true;
-	pthread_cond_signal(&j->cv);
-	pthread_mutex_unlock(&j->mu);
-	close_job_unref(j);
-	return NULL;
-}
-
-static void
-close_bounded(nng_socket sock)
-{
-	struct close_job *j;
-	struct timespec   until;
-	pthread_t         t;
-	bool              done;
-
-	if ((j = calloc(1, sizeof(*j))) == NULL) {
-		nng_close(sock);
-		return;
-	}
-	pthread_mutex_init(&j->mu, NULL);
-	pthread_cond_init(&j->cv, NULL);
-	j->sock = sock;
-	j->refs = 2;
-	if (pthread_create(&t, NULL, close_thread, j) != 0) {
-		j->refs = 1;
-		close_job_unref(j);
-		nng_close(sock);
-		return;
-	}
-	pthread_detach(t);
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += CLOSE_WAIT_MS / 1000;
-	pthread_mutex_lock(&j->mu);
-	while (!j->done && pthread_cond_timedwait(&j->cv, &j->mu, &until) == 0)
-		;
-	done = j->done;
-	pthread_mutex_unlock(&j->mu);
-	if (!done)
-		log_warnx(
-		    "rpc: closing the connection to meta did not finish "
-		    "within %d ms (an nng 1.5.2 close bug); leaving it to "
-		    "the process's exit",
-		    CLOSE_WAIT_MS);
-	close_job_unref(j);
-}
-
 void
 rpc_client_free(struct rpc_client *c)
 {
 	if (c == NULL)
 		return;
-	if (c->sock_open)
-		close_bounded(c->sock);
+	/* A client is closed when its program is done with it (metactl's
+	 * exit, the updater's shutdown): a close that hangs is logged and left
+	 * to the process's exit.  The synchronous socket has no callbacks into
+	 * c. */
+	if (c->sock_open && !nngclose(c->sock, NNGCLOSE_WAIT_MS, NULL))
+		log_warnx("rpc: closing the connection to meta did not finish "
+		          "within %d ms (an nng 1.5.2 close bug); leaving it "
+		          "to the process's exit",
+		    NNGCLOSE_WAIT_MS);
 	if (c->tls != NULL)
 		nng_tls_config_free(c->tls);
 	sig_memzero(c->sk, sizeof(c->sk));

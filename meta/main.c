@@ -173,7 +173,12 @@ main(int argc, char *argv[])
 	log_info("serving on %s (port %d), %zu hosts", m.conf->listen,
 	    rpc_server_port(srv), inv_count(m.inv));
 	signal_loop(&m, path, &set);
-	rpc_server_stop(srv);
+	if (!rpc_server_stop(srv)) {
+		/* Handlers may still run: save the inventory, free nothing. */
+		inv_flush(m.inv);
+		log_warnx("stopped without freeing (see the warning above)");
+		return 0;
+	}
 	rpc_server_free(srv);
 	meta_fini(&m);
 	log_info("stopped");

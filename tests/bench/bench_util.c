@@ -21,6 +21,7 @@
 #include "au.pb-c.h"
 #include "auth.h"
 #include "fsutil.h"
+#include "nngclose.h"
 #include "rpc.h"
 #include "wire.h"
 
@@ -240,7 +241,8 @@ bench_echo_stop(struct bench_echo *e)
 {
 	int i;
 
-	nng_close(e->sock);
+	if (!nngclose(e->sock, NNGCLOSE_WAIT_MS, e->ctxs))
+		return; /* callbacks may still use the contexts */
 	for (i = 0; i < e->n; i++)
 		nng_aio_free(e->ctxs[i].aio);
 	free(e->ctxs);
@@ -381,7 +383,8 @@ bench_load_run(const struct bench_load_conf *c)
 	if ((r.errors = atomic_load(&l->errors)) > 0)
 		fprintf(stderr, "%s: %d errors\n",
 		    program_invocation_short_name, r.errors);
-	nng_close(l->sock);
+	if (!nngclose(l->sock, NNGCLOSE_WAIT_MS, w))
+		return r; /* callbacks may still use w and l */
 	for (i = 0; i < c->inflight; i++)
 		nng_aio_free(w[i].aio);
 	nng_tls_config_free(cfg);

@@ -34,6 +34,7 @@
 #include "blobs.h"
 #include "fsutil.h"
 #include "manifest.h"
+#include "nngclose.h"
 #include "rpc.h"
 #include "sig.h"
 
@@ -273,7 +274,7 @@ child_main(struct bench *bn, int wfd, int rfd)
 	rpc_server_stop(srv);
 	rpc_server_free(srv);
 	for (i = 0; i < bn->clients; i++) {
-		nng_close(rs[i].sock);
+		(void)nngclose(rs[i].sock, NNGCLOSE_WAIT_MS, NULL);
 		pthread_join(rs[i].th, NULL);
 	}
 	blobs_close(host.blobs);
@@ -320,7 +321,7 @@ raw_client(void *arg)
 		ca->bytes += nng_msg_len(msg);
 		nng_msg_free(msg);
 	}
-	nng_close(s);
+	(void)nngclose(s, NNGCLOSE_WAIT_MS, NULL);
 	atomic_store(&ca->finished, 1);
 	return NULL;
 }
