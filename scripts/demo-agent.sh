@@ -48,8 +48,16 @@ start)
 	echo "$name $version started, pid \$!"
 	;;
 stop)
+	# Wait for the process to exit (10 s, then SIGKILL): the updater
+	# starts the next version as soon as status says stopped.
 	if running; then
-		kill "\$(cat \$pidfile)"
+		pid=\$(cat \$pidfile)
+		kill "\$pid"
+		i=0
+		while kill -0 "\$pid" 2>/dev/null && [ \$i -lt 100 ]; do
+			sleep 0.1; i=\$((i + 1))
+		done
+		kill -0 "\$pid" 2>/dev/null && kill -9 "\$pid"
 		echo "$name $version stopped"
 	fi
 	rm -f \$pidfile

@@ -194,6 +194,48 @@ wait_started(const struct install_env *env, const char *agent,
 	}
 }
 
+/* control stop, then poll `control status` until it no longer says
+ * started (a stop script may only send a signal), for at most
+ * control_timeout: the next version must not start beside the old one.
+ * AU_OK, the stop script's status, or AU_FAILED_PRECONDITION when the
+ * agent still says started. */
+static enum au_status
+stop_verified(const struct install_env *env, const char *agent,
+    const char *version, struct agentctl_result *res)
+{
+	uint64_t       deadline;
+	enum au_status st;
+
+	if ((st = run(env, agent, version, "stop", res)) != AU_OK)
+		return st;
+	deadline = timeutil_mono_ms() + env->control_timeout_ms;
+	for (;;) {
+		if (run(env, agent, version, "status", res) == AU_OK &&
+		    agentctl_parse_status(res->tail) != AGENTCTL_STARTED)
+			return AU_OK;
+		if (timeutil_mono_ms() >= deadline)
+			return AU_FAILED_PRECONDITION;
+		poll(NULL, 0, INSTALL_POLL_MS);
+	}
+}
+
+/* The report of a failed stop_verified(). */
+static void
+report_stop_failed(const struct install_env *env, const char *version,
+    enum au_status st, const struct agentctl_result *res, struct report *rep)
+{
+	if (st == AU_FAILED_PRECONDITION)
+		report_set(rep, REPORT_FAILED, "stop",
+		    "control status still says started %u ms after control "
+		    "stop of %s",
+		    (unsigned)env->control_timeout_ms, version);
+	else
+		report_set(rep, REPORT_FAILED, "stop", "control stop of %s %s",
+		    version,
+		    st == AU_DEADLINE_EXCEEDED ? "timed out" : "failed");
+	report_set_output(rep, res);
+}
+
 /* control start, then wait for started; the report names the failing
  * step with its exit code and output. */
 static enum au_status
@@ -230,7 +272,10 @@ rollback(const struct install_env *env, const char *agent, const char *version,
 	int                     back = 0;
 
 	if ((res = malloc(sizeof(*res))) != NULL) {
-		run(env, agent, version, "stop", res);
+		if (stop_verified(env, agent, version, res) != AU_OK)
+			log_warnx("host %s: agent %s %s: AU-ROLLBACK: the "
+			          "failed version did not stop",
+			    env->hostname, agent, version);
 		free(res);
 	}
 	if (cur[0] != '\0' && strcmp(cur, version) != 0 &&
@@ -286,11 +331,8 @@ activate(const struct install_env *env, const char *agent, const char *version,
 	    install_have(env, agent, cur)) {
 		if ((res = malloc(sizeof(*res))) == NULL)
 			return AU_RESOURCE_EXHAUSTED;
-		if ((st = run(env, agent, cur, "stop", res)) != AU_OK) {
-			report_set(rep, REPORT_FAILED, "stop",
-			    "control stop of %s failed", cur);
-			report_set_output(rep, res);
-		}
+		if ((st = stop_verified(env, agent, cur, res)) != AU_OK)
+			report_stop_failed(env, cur, st, res, rep);
 		free(res);
 	}
 	if (st == AU_OK)
@@ -382,17 +424,16 @@ install_stop(
 		return st;
 	if ((res = malloc(sizeof(*res))) == NULL)
 		return AU_RESOURCE_EXHAUSTED;
-	if ((st = run(env, agent, cur, "stop", res)) == AU_OK) {
+	if ((st = stop_verified(env, agent, cur, res)) == AU_OK) {
 		report_set(rep, REPORT_OK, NULL, "stopped");
+		report_set_output(rep, res);
 		log_info(
 		    "host %s: agent %s %s: stopped", env->hostname, agent, cur);
 	} else {
-		report_set(rep, REPORT_FAILED, "stop", "control stop %s",
-		    st == AU_DEADLINE_EXCEEDED ? "timed out" : "failed");
+		report_stop_failed(env, cur, st, res, rep);
 		log_warnx("host %s: agent %s %s: AU-INSTALL-FAIL: stop: %s",
 		    env->hostname, agent, cur, rep->message);
 	}
-	report_set_output(rep, res);
 	free(res);
 	rep->duration_ms = (uint32_t)(timeutil_mono_ms() - t0);
 	return st;
@@ -473,7 +514,9 @@ stop_strays(const struct install_env *env, const char *agent, const char *cur)
 		log_warnx("host %s: agent %s %s: running but not current: "
 		          "stopping it",
 		    env->hostname, agent, vers[i]);
-		run(env, agent, vers[i], "stop", res);
+		if (stop_verified(env, agent, vers[i], res) != AU_OK)
+			log_warnx("host %s: agent %s %s: did not stop",
+			    env->hostname, agent, vers[i]);
 	}
 	free(res);
 }

@@ -72,8 +72,8 @@ static const char control_script[] =
     "\tsleep 600 </dev/null >/dev/null 2>&1 &\n"
     "\techo $! > \"$P\"; echo \"started pid $!\";;\n"
     "stop)\n"
-    "\tif [ -f \"$P\" ]; then kill \"$(cat \"$P\")\" 2>/dev/null; "
-    "rm -f \"$P\"; fi\n"
+    "\tif [ -f ignore_stop ]; then echo stopped; exit 0; fi\n"
+    "\tif [ -f \"$P\" ]; then kill \"$(cat \"$P\")\" 2>/dev/null; fi\n"
     "\techo stopped;;\n"
     "status)\n"
     "\tif [ -f never_started ]; then echo starting; exit 0; fi\n"
@@ -426,6 +426,36 @@ test_stop_action(void **state)
 	    install_stop(&fx->env, "absent", &fx->rep), AU_NOT_FOUND);
 }
 
+/* A stop script that returns but leaves the agent running: the STOP
+ * action fails at step "stop" and says so; so does an install of another
+ * version, which then never starts beside the old one. */
+static void
+test_stop_that_does_not_stop(void **state)
+{
+	struct fx *fx = *state;
+	char       path[PATH_MAX * 2];
+
+	install_v1(fx);
+	snprintf(
+	    path, sizeof(path), "%s/%s/1.0.0/ignore_stop", fx->root, AGENT);
+	au_test_write_file(path, "", 0644);
+	fx->env.control_timeout_ms = 1500;
+	assert_int_equal(
+	    install_stop(&fx->env, AGENT, &fx->rep), AU_FAILED_PRECONDITION);
+	assert_int_equal(fx->rep.outcome, REPORT_FAILED);
+	assert_string_equal(fx->rep.step, "stop");
+	assert_non_null(strstr(fx->rep.message, "still says started"));
+	assert_true(running(fx, "1.0.0"));
+	make_release(fx, "2.0.0", 0, fx->sk);
+	assert_int_equal(install(fx, "2.0.0"), AU_FAILED_PRECONDITION);
+	assert_string_equal(fx->rep.step, "stop");
+	assert_false(running(fx, "2.0.0"));
+	assert_true(running(fx, "1.0.0"));
+	assert_current(fx, "1.0.0");
+	unlink(path);
+	assert_int_equal(install_stop(&fx->env, AGENT, &fx->rep), AU_OK);
+}
+
 static void
 test_tampered_tarball_refused(void **state)
 {
@@ -614,6 +644,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 	        test_first_install_fails_without_rollback, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stop_action, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_stop_that_does_not_stop, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_tampered_tarball_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
