@@ -198,6 +198,7 @@ inv_host_unlink(struct inv *inv, struct inv_host *h)
 		;
 	*pp = h->next_key;
 	inv->n--;
+	inv->order_stale = 1;
 }
 
 void
@@ -240,6 +241,7 @@ inv_host_new(struct inv *inv, const char *hostname, const uint8_t *pk,
 	h->created_ms = created_ms;
 	link_host(inv, h);
 	inv->n++;
+	inv->order_stale = 1;
 	return h;
 }
 
@@ -761,6 +763,7 @@ inv_free(struct inv *inv)
 		}
 	free(inv->by_name);
 	free(inv->by_key);
+	free(inv->order);
 	free(inv->rules);
 	free(inv->rr);
 	free(inv->managed);

@@ -64,6 +64,11 @@ struct inv {
 	struct inv_host **by_key;
 	size_t            cap; /* buckets, a power of two */
 	size_t            n;
+	/* Every host by name, for listings (inventory_list.c); rebuilt on
+	 * the first listing after a host was added or removed. */
+	struct inv_host **order;
+	size_t            norder;
+	int               order_stale;
 
 	struct store_rule   *rules; /* strings interned; sorted */
 	struct rollout_rule *rr;    /* the same rules for rollout_resolve */

@@ -101,11 +101,6 @@ host_matches(const struct inv *inv, const struct inv_host *h,
 
 	if (f->pending && h->state != STORE_HOST_PENDING)
 		return 0;
-	if (f->prefix != NULL &&
-	    strncmp(h->hostname, f->prefix, strlen(f->prefix)) != 0)
-		return 0;
-	if (f->after != NULL && strcmp(h->hostname, f->after) <= 0)
-		return 0;
 	if (f->stale && !inv_host_stale(h, pol, now))
 		return 0;
 	if (!f->failed && f->agent == NULL)
@@ -125,44 +120,94 @@ host_cmp(const void *a, const void *b)
 	return strcmp((*ha)->hostname, (*hb)->hostname);
 }
 
+/* Bring inv->order (every host, by name) up to date after hosts were
+ * added or removed: once per listing that follows a change, so that a
+ * page costs a binary search and a walk over what it returns instead of
+ * a pass over the whole inventory.  -1 when out of memory. */
+static int
+order_refresh(struct inv *inv)
+{
+	struct inv_host **o, *h;
+	size_t            i, n = 0;
+
+	if (!inv->order_stale)
+		return 0;
+	o = inv->n > 0 ? realloc(inv->order, inv->n * sizeof(*o)) : inv->order;
+	if (inv->n > 0 && o == NULL)
+		return -1;
+	inv->order = o;
+	for (i = 0; i < inv->cap; i++)
+		for (h = inv->by_name[i]; h != NULL; h = h->next_name)
+			o[n++] = h;
+	if (n > 1)
+		qsort(o, n, sizeof(*o), host_cmp);
+	inv->norder = n;
+	inv->order_stale = 0;
+	return 0;
+}
+
+/* The index in inv->order of the first host whose name is > key (after:
+ * 1) or >= key (after: 0). */
+static size_t
+order_seek(const struct inv *inv, const char *key, int after)
+{
+	size_t lo = 0, hi = inv->norder, mid;
+	int    c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = strcmp(inv->order[mid]->hostname, key);
+		if (c < 0 || (after && c == 0))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 enum au_status
 inv_hosts_each(struct inv *inv, const struct inv_filter *f,
     const struct inv_policy *pol, uint64_t now_ms, inv_host_fn fn, void *arg,
     int *more)
 {
-	struct inv_host    **sel = NULL, *h;
 	struct view_buf     *b;
 	struct inv_host_view v;
-	size_t               n = 0, i;
+	struct inv_host     *h;
+	size_t               i, start = 0, plen, sent = 0;
 
 	*more = 0;
 	if ((b = malloc(sizeof(*b))) == NULL)
 		return AU_RESOURCE_EXHAUSTED;
 	pthread_mutex_lock(&inv->lock);
-	if (inv->n > 0 && (sel = malloc(inv->n * sizeof(*sel))) == NULL) {
+	if (order_refresh(inv) != 0) {
 		pthread_mutex_unlock(&inv->lock);
 		free(b);
 		return AU_RESOURCE_EXHAUSTED;
 	}
-	for (i = 0; i < inv->cap; i++)
-		for (h = inv->by_name[i]; h != NULL; h = h->next_name)
-			if (host_matches(inv, h, f, pol, now_ms, b))
-				sel[n++] = h;
-	if (n > 1)
-		qsort(sel, n, sizeof(*sel), host_cmp);
-	for (i = 0; i < n; i++) {
-		if ((f->limit != 0 && i == f->limit)) {
+	plen = f->prefix != NULL ? strlen(f->prefix) : 0;
+	if (f->after != NULL)
+		start = order_seek(inv, f->after, 1);
+	if (f->prefix != NULL && order_seek(inv, f->prefix, 0) > start)
+		start = order_seek(inv, f->prefix, 0);
+	for (i = start; i < inv->norder; i++) {
+		h = inv->order[i];
+		/* Names with the prefix are contiguous: past them, done. */
+		if (plen > 0 && strncmp(h->hostname, f->prefix, plen) != 0)
+			break;
+		if (!host_matches(inv, h, f, pol, now_ms, b))
+			continue;
+		if (f->limit != 0 && sent == f->limit) {
 			*more = 1;
 			break;
 		}
-		build_view(inv, sel[i], pol, now_ms, &v, b);
+		build_view(inv, h, pol, now_ms, &v, b);
+		sent++;
 		if (fn(arg, &v) != 0) {
-			*more = i + 1 < n;
+			*more = i + 1 < inv->norder;
 			break;
 		}
 	}
 	pthread_mutex_unlock(&inv->lock);
-	free(sel);
 	free(b);
 	return AU_OK;
 }

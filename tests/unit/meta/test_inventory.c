@@ -241,6 +241,46 @@ list(struct fixture *f, const struct inv_filter *flt, uint64_t now, int *more)
 	return l;
 }
 
+/* 300 hosts enrolled in scrambled order, listed in pages of 7 with
+ * after: every host once, in name order (the page selection keeps only
+ * the first names of what remains). */
+static void
+test_paging_many(void **state)
+{
+	struct fixture    *f = *state;
+	struct inv_desired d[INV_MAX_AGENTS];
+	struct store_agent a = {"nodex", "1.0", "started", NULL};
+	struct inv_filter  flt;
+	struct listing     l;
+	uint8_t            pk[SIG_PUBKEY_BYTES];
+	char               name[16], last[32] = "";
+	size_t             nd;
+	int                st, i, more = 1, seen = 0;
+
+	for (i = 0; i < 300; i++) {
+		memset(pk, 0x5a, sizeof(pk));
+		pk[0] = (uint8_t)(i >> 8);
+		pk[1] = (uint8_t)i;
+		snprintf(name, sizeof(name), "n-%03d", (i * 7919) % 300);
+		assert_int_equal(inv_heartbeat(f->inv, pk, name, "0.1.0", &a, 1,
+		                     &autoacc, T0, &st, d, &nd, NULL),
+		    AU_OK);
+	}
+	memset(&flt, 0, sizeof(flt));
+	flt.limit = 7;
+	while (more) {
+		flt.after = last[0] != '\0' ? last : NULL;
+		l = list(f, &flt, T0, &more);
+		assert_true(l.n == 7 || (l.n > 0 && !more));
+		for (i = 0; i < l.n; i++) {
+			snprintf(name, sizeof(name), "n-%03d", seen++);
+			assert_string_equal(l.names[i], name);
+		}
+		snprintf(last, sizeof(last), "%s", l.names[l.n - 1]);
+	}
+	assert_int_equal(seen, 300);
+}
+
 static void
 test_failed_and_stale(void **state)
 {
@@ -456,6 +496,7 @@ main(void)
 	        test_failed_and_stale, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_paging_and_filters, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_paging_many, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_add, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_status_text, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_flush, setup, teardown),
