@@ -16,15 +16,13 @@ BIN=$(cd "${1:?usage: demo.sh BINDIR}" && pwd)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 DEMO=$SRC/demo
 PIDS=()
+# shellcheck source=proc.sh
+. "$SRC/scripts/proc.sh"
 
 cleanup() {
-	local pid
-	for pid in "${PIDS[@]}"; do
-		kill "$pid" 2>/dev/null || true
-	done
-	for pid in "${PIDS[@]}"; do
-		wait "$pid" 2>/dev/null || true
-	done
+	if [ "${#PIDS[@]}" -gt 0 ]; then
+		proc_stop "${PIDS[@]}"
+	fi
 	# The demo agents are real processes; stop them through their control
 	# scripts' pid files.
 	for f in "$DEMO"/hosts/*/agents/*/*/run/pid; do

@@ -6,10 +6,14 @@
 # there.  Needs root, or sudo.
 set -eu
 
+# The compression, ACL and hashing -dev packages carry the static archives
+# of libarchive's dependencies, which the updater links to keep its
+# resident memory down (updater/CMakeLists.txt).
 PKGS="build-essential cmake pkg-config make protobuf-c-compiler
 libprotobuf-c-dev libnng-dev libmbedtls-dev libsodium-dev libarchive-dev
 libsqlite3-dev sqlite3 libinih-dev libjansson-dev libcmocka-dev openssl
-clang clang-format-14 libclang-rt-14-dev procps psmisc jq"
+zlib1g-dev libbz2-dev liblzma-dev libzstd-dev liblz4-dev libacl1-dev
+nettle-dev clang clang-format-14 libclang-rt-14-dev procps psmisc jq"
 
 missing=""
 for p in $PKGS; do

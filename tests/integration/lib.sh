@@ -17,14 +17,14 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/au-test.XXXXXX")
 T_PIDS=()
 T_NAME=$(basename "$0" .sh)
 
+# shellcheck source=../../scripts/proc.sh
+. "$AU_SRC/scripts/proc.sh"
+
 t_cleanup() {
-	local rc=$? pid f
-	for pid in "${T_PIDS[@]}"; do
-		kill "$pid" 2>/dev/null || true
-	done
-	for pid in "${T_PIDS[@]}"; do
-		wait "$pid" 2>/dev/null || true
-	done
+	local rc=$? f
+	if [ "${#T_PIDS[@]}" -gt 0 ]; then
+		proc_stop "${T_PIDS[@]}"
+	fi
 	# Agents started by control scripts write run/pid in their folder.
 	while IFS= read -r f; do
 		kill "$(cat "$f")" 2>/dev/null || true
@@ -129,8 +129,7 @@ t_start_meta() {
 }
 
 t_stop_meta() {
-	kill "$META_PID"
-	wait "$META_PID" 2>/dev/null || true
+	proc_stop "$META_PID"
 }
 
 # t_start_updater HOST [EXTRA-UPDATER-LINES]: an updater with its own root.

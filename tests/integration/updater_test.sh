@@ -184,7 +184,7 @@ metactl set-version demo 2.0.0 >/dev/null
 t_wait 30 only_running 2.0.0 || fail "no install after meta came back"
 
 # ---- updater --once: exit 0 when converged, 1 when not
-kill "$UPDATER_PID"; wait "$UPDATER_PID" 2>/dev/null || true
+proc_stop "$UPDATER_PID"
 updater --once -c "$D/updater.conf" 2>> "$D/updater.log" ||
     fail "--once did not exit 0 on a converged host"
 metactl set-version demo 3.0.0 --host $H >/dev/null
