@@ -29,6 +29,7 @@
 #include "fsutil.h"
 #include "log.h"
 #include "nngclose.h"
+#include "ratelimit.h"
 #include "rpc_priv.h"
 #include "wire.h"
 
@@ -36,6 +37,8 @@
 #define RPC_SEND_TIMEOUT_MS 1000
 #endif
 #define RPC_REPLAY_ENTRIES 65536
+#define RPC_REFUSAL_BURST 100
+#define RPC_REFUSAL_PER_S 10
 #define RPC_OUTBUF_KEEP (64 * 1024)
 #define RPC_PEM_MAX (64 * 1024)
 /* A reply buffer (rpc_call_reply_buffer) sits in the message to be sent,
@@ -89,6 +92,7 @@ struct rpc_server {
 	atomic_int             npipes;
 	atomic_bool            stopping;
 	bool                   close_hung; /* nngclose() gave up: keep srv */
+	struct ratelimit       refusals;   /* log lines of refused calls */
 	int                    port;
 };
 
@@ -265,6 +269,7 @@ rpc_server_new(const struct rpc_server_conf *conf,
 	}
 	srv->conf = *conf;
 	srv->conf.url = srv->url;
+	ratelimit_init(&srv->refusals, RPC_REFUSAL_BURST, RPC_REFUSAL_PER_S);
 	srv->conf.ca_file = srv->conf.cert_file = srv->conf.key_file = NULL;
 	if (srv->conf.token_lifetime_s == 0)
 		srv->conf.token_lifetime_s = 3600;
@@ -391,6 +396,8 @@ rpc_server_connections(const struct rpc_server *srv)
 bool
 rpc_server_stop(struct rpc_server *srv)
 {
+	uint64_t dropped;
+
 	if (srv == NULL || !srv->sock_open)
 		return srv == NULL || !srv->close_hung;
 	atomic_store(&srv->stopping, true);
@@ -409,6 +416,9 @@ rpc_server_stop(struct rpc_server *srv)
 	for (int i = 0; i < srv->nctx; i++)
 		if (srv->ctxs[i].aio != NULL)
 			nng_aio_stop(srv->ctxs[i].aio);
+	if ((dropped = ratelimit_drain(&srv->refusals)) > 0)
+		log_warnx("rpc: %llu more refused calls were not logged",
+		    (unsigned long long)dropped);
 	return true;
 }
 
@@ -430,6 +440,7 @@ rpc_server_free(struct rpc_server *srv)
 	auth_replay_free(srv->replay);
 	free(srv->services);
 	free(srv->url);
+	ratelimit_fini(&srv->refusals);
 	free(srv);
 }
 
@@ -568,12 +579,26 @@ srv_pack_zc(struct srv_ctx *c, nng_msg *req, Au__V1__Reply *rep)
 	return m;
 }
 
-/* Fill the envelope's status fields and log a failure. */
+/* " (N more refused calls not logged)" when N > 0, else "". */
+static const char *
+dropped_note(uint64_t n, char *buf, size_t len)
+{
+	if (n == 0)
+		return "";
+	snprintf(buf, len, " (and %llu more refused calls not logged)",
+	    (unsigned long long)n);
+	return buf;
+}
+
+/* Fill the envelope's status fields and log a failure (at most
+ * RPC_REFUSAL_BURST lines at once and RPC_REFUSAL_PER_S a second after
+ * that: a client sending garbage in a loop must not fill the disk). */
 static void
 srv_reply_init(struct srv_ctx *c, nng_msg *m, const Au__V1__Request *rq,
     enum au_status st, struct au_err *err, Au__V1__Reply *rep)
 {
-	char who[128];
+	char     who[128], note[64];
+	uint64_t dropped;
 
 	rep->status = (Au__V1__Status)st;
 	rep->has_protocol = true;
@@ -593,9 +618,11 @@ srv_reply_init(struct srv_ctx *c, nng_msg *m, const Au__V1__Request *rq,
 		else
 			peer_desc(nng_msg_get_pipe(m), &c->call.caller, who,
 			    sizeof(who));
-		log_warnx("rpc: %s: %s: %s: %s", who,
-		    rq != NULL ? rq->method : "?", au_status_name(st),
-		    err->msg);
+		if (ratelimit_take(&c->srv->refusals, rpc_mono_ms(), &dropped))
+			log_warnx("rpc: %s: %s: %s: %s%s", who,
+			    rq != NULL ? rq->method : "?", au_status_name(st),
+			    err->msg,
+			    dropped_note(dropped, note, sizeof(note)));
 	}
 	if (c->call.retry_after_ms != 0) {
 		rep->has_retry_after_ms = true;

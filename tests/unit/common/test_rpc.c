@@ -983,7 +983,17 @@ test_resign_after_new_secret(void **state)
 	assert_int_equal(ping(c, &res), AU_OK);
 	assert_int_equal(ping(c, &res), AU_OK);
 	assert_int_equal(atomic_load(&f->signed_calls), before + 1);
+	memcpy(f->url, saved, sizeof(saved));
+	if (!rpc_server_stop(a)) {
+		/* nng 1.5.2's close hung (nngclose.h): the old server keeps
+		 * the client's connection, so the restart cannot be tested
+		 * this run.  Seen only on a loaded machine. */
+		rpc_server_free(a);
+		rpc_client_free(c);
+		skip();
+	}
 	rpc_server_free(a);
+	snprintf(f->url, sizeof(f->url), "tls+tcp://127.0.0.1:%d", port);
 	sig_random(key2, sizeof(key2));
 	assert_int_equal(server_start(f, key2, 64 * 1024, port, &b), AU_OK);
 	/* The first call may still go to the old, closing connection. */
@@ -1011,6 +1021,7 @@ test_deadline(void **state)
 	struct rpc_client *c;
 	struct rpc_result  res = RPC_RESULT_INIT;
 	char               saved[64];
+	bool               closed;
 
 	raw_tls(f, &cfg, NNG_TLS_MODE_SERVER);
 	assert_int_equal(nng_rep0_open(&s), 0);
@@ -1027,8 +1038,13 @@ test_deadline(void **state)
 	assert_non_null(
 	    strstr(au_err_str(&res.err), "no answer within 500 ms"));
 	rpc_client_free(c);
-	(void)nngclose(s, NNGCLOSE_WAIT_MS, NULL);
+	closed = nngclose(s, NNGCLOSE_WAIT_MS, NULL);
 	nng_tls_config_free(cfg);
+	if (!closed) {
+		/* nng 1.5.2's close hung: the port may still be bound. */
+		memcpy(f->url, saved, sizeof(saved));
+		skip();
+	}
 	/* Nobody listens there any more. */
 	c = client_new(f, f->dir, "host", f->host_sk, NULL, 10000);
 	assert_int_equal(ping(c, &res), AU_UNAVAILABLE);
