@@ -4,8 +4,9 @@
  * demo/async/server.c: a rep socket with a pool of contexts, each an aio
  * state machine (receive -> handle -> send -> receive).  Handlers run on
  * nng's callback threads.  The client is in rpc_client.c; what both
- * share (NNG_E* mapping, TLS setup, connection counting) is here and in
- * rpc_priv.h.  nng.h is included by the rpc module only.
+ * share (NNG_E* mapping, TLS setup, connection counting) is in
+ * rpc_common.c behind rpc_priv.h.  nng.h is included by the rpc module
+ * (and nngclose) only.
  */
 #include "rpc.h"
 
@@ -22,11 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "au.pb-c.h"
 #include "auth.h"
-#include "fsutil.h"
 #include "log.h"
 #include "nngclose.h"
 #include "ratelimit.h"
@@ -40,7 +39,6 @@
 #define RPC_REFUSAL_BURST 100
 #define RPC_REFUSAL_PER_S 10
 #define RPC_OUTBUF_KEEP (64 * 1024)
-#define RPC_PEM_MAX (64 * 1024)
 /* A reply buffer (rpc_call_reply_buffer) sits in the message to be sent,
  * with room before it for the envelope's payload tag and length and the
  * handler reply's other fields, and room after it for the envelope's
@@ -106,148 +104,6 @@ static bool           zc_pack(struct call *call, const ProtobufCMessage *msg);
 static void           peer_desc(
               nng_pipe p, const struct au_principal *claimed, char *buf, size_t len);
 static void caller_desc(const struct au_principal *p, char *buf, size_t len);
-
-const char *
-au_role_name(enum au_role role)
-{
-	switch (role) {
-	case AU_ROLE_HOST:
-		return "host";
-	case AU_ROLE_RELEASE:
-		return "release";
-	case AU_ROLE_ADMIN:
-		return "admin";
-	default:
-		return "none";
-	}
-}
-
-/* The one place NNG_E* values become statuses. */
-enum au_status
-rpc_nng_status(int rv)
-{
-	switch (rv) {
-	case 0:
-		return AU_OK;
-	case NNG_ETIMEDOUT:
-		return AU_DEADLINE_EXCEEDED;
-	case NNG_ECONNREFUSED:
-	case NNG_ECLOSED:
-	case NNG_ECONNSHUT:
-	case NNG_ECONNRESET:
-	case NNG_ECONNABORTED:
-	case NNG_EADDRINVAL:
-	case NNG_EUNREACHABLE:
-	case NNG_EPEERAUTH:
-	case NNG_ECRYPTO:
-		return AU_UNAVAILABLE;
-	case NNG_ENOMEM:
-	case NNG_EMSGSIZE:
-		return AU_RESOURCE_EXHAUSTED;
-	case NNG_EINVAL:
-	case NNG_ENOTSUP:
-		return AU_INVALID_ARGUMENT;
-	default:
-		return AU_INTERNAL;
-	}
-}
-
-uint64_t
-rpc_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Read a PEM file into a new string; the key file must be private. */
-static enum au_status
-read_pem(const char *path, bool secret, char **out, struct au_err *err)
-{
-	size_t         len;
-	enum au_status st;
-
-	if (path == NULL)
-		return au_err_set(err, AU_INVALID_ARGUMENT, "no file given");
-	if (secret && (st = fsutil_check_secret(path, err)) != AU_OK)
-		return st;
-	if ((st = fsutil_read_file(path, RPC_PEM_MAX, out, &len, err)) !=
-	    AU_OK) {
-		au_err_prefix(err, "%s", path);
-		return st;
-	}
-	return AU_OK;
-}
-
-enum au_status
-rpc_tls_setup(nng_tls_config **out, int mode, const char *ca, const char *cert,
-    const char *key, const char *server_name, struct au_err *err)
-{
-	nng_tls_config *cfg = NULL;
-	char           *ca_pem = NULL, *cert_pem = NULL, *key_pem = NULL;
-	enum au_status  st;
-	int             rv;
-
-	*out = NULL;
-	if ((st = read_pem(ca, false, &ca_pem, err)) != AU_OK ||
-	    (st = read_pem(cert, false, &cert_pem, err)) != AU_OK ||
-	    (st = read_pem(key, true, &key_pem, err)) != AU_OK)
-		goto out;
-	if ((rv = nng_tls_config_alloc(&cfg, (nng_tls_mode)mode)) != 0) {
-		st = au_err_set(
-		    err, rpc_nng_status(rv), "tls: %s", nng_strerror(rv));
-		goto out;
-	}
-	if ((rv = nng_tls_config_auth_mode(cfg, NNG_TLS_AUTH_MODE_REQUIRED)) ||
-	    (rv = nng_tls_config_ca_chain(cfg, ca_pem, NULL))) {
-		st = au_err_set(err, AU_INVALID_ARGUMENT, "tls: CA %s: %s", ca,
-		    nng_strerror(rv));
-		goto out;
-	}
-	if ((rv = nng_tls_config_own_cert(cfg, cert_pem, key_pem, NULL))) {
-		st = au_err_set(err, AU_INVALID_ARGUMENT,
-		    "tls: certificate %s with key %s: %s", cert, key,
-		    nng_strerror(rv));
-		goto out;
-	}
-	if (server_name != NULL &&
-	    (rv = nng_tls_config_server_name(cfg, server_name))) {
-		st = au_err_set(err, AU_INVALID_ARGUMENT,
-		    "tls: server name %s: %s", server_name, nng_strerror(rv));
-		goto out;
-	}
-	*out = cfg;
-	cfg = NULL;
-	st = AU_OK;
-out:
-	if (cfg != NULL)
-		nng_tls_config_free(cfg);
-	if (key_pem != NULL) {
-		sig_memzero(key_pem, strlen(key_pem));
-		free(key_pem);
-	}
-	free(ca_pem);
-	free(cert_pem);
-	return st;
-}
-
-void
-rpc_pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
-{
-	atomic_int *count = arg;
-	int         n;
-
-	(void)p;
-	if (ev == NNG_PIPE_EV_ADD_POST)
-		n = atomic_fetch_add(count, 1) + 1;
-	else
-		n = atomic_fetch_sub(count, 1) - 1;
-	if (n > 0 && n % 100 == 0)
-		log_info("rpc: %d connections open", n);
-	else
-		log_debug("rpc: %d connections open", n);
-}
 
 /* ------------------------------------------------------------ server */
 
