@@ -48,18 +48,6 @@ fail() {
 	exit 1
 }
 
-# A TCP port on 127.0.0.1 that nothing listens on.
-t_free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 40000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return
-		fi
-	done
-}
-
 # t_wait SECONDS CMD...: retry CMD every 0.2 s until it succeeds.
 t_wait() {
 	local limit=$1 i
@@ -80,8 +68,10 @@ t_wait() {
 t_setup_meta() {
 	local extra=${1:-}
 	shift || true
-	PORT=$(t_free_port)
-	URL="tls+tcp://127.0.0.1:$PORT"
+	# meta binds a port of its choosing and names it in meta.port: no
+	# race with other tests for a port picked in advance.  The port is
+	# then written into meta.conf, so that a restarted meta keeps it.
+	URL="tls+tcp://127.0.0.1:0"
 	"$AU_SRC/certs/mkcerts.sh" "$T/certs" admin release "$@" >/dev/null
 	(cd "$T" && metactl keygen admin >/dev/null && metactl keygen release >/dev/null)
 	cat > "$T/meta.conf" <<CONF
@@ -101,10 +91,18 @@ admin = $T/admin.pub
 [release]
 release = $T/release.pub
 CONF
+	meta -d -c "$T/meta.conf" 2>> "$T/meta.log" &
+	META_PID=$!
+	T_PIDS+=("$META_PID")
+	t_wait 20 test -s "$T/meta-data/meta.port" ||
+	    fail "meta did not start (no meta-data/meta.port)"
+	PORT=$(cat "$T/meta-data/meta.port")
+	URL="tls+tcp://127.0.0.1:$PORT"
+	sed -i "s|^listen = .*|listen = $URL|" "$T/meta.conf"
 	t_ctl_conf admin > "$T/metactl.conf"
 	t_ctl_conf release > "$T/release.conf"
 	export METACTL_CONFIG=$T/metactl.conf
-	t_start_meta
+	t_wait 20 metactl ping || fail "meta did not answer ping"
 }
 
 # t_ctl_conf NAME: a metactl.conf for the client certificate and key NAME.
