@@ -222,6 +222,12 @@ set_str(struct parse *p, const char *value, char **out)
 		perr(p, "empty value");
 		return;
 	}
+	/* meta -nv prints "key = value", where a leading ';' would read as
+	 * a comment (libinih's inline comments follow whitespace). */
+	if (value[0] == ';' || value[0] == '#') {
+		perr(p, "value starts with a comment character '%c'", value[0]);
+		return;
+	}
 	/* So that what meta -nv prints fits libinih's line again. */
 	if (strlen(value) > CONF_VALUE_MAX) {
 		perr(p, "value longer than %d characters", CONF_VALUE_MAX);

@@ -144,7 +144,13 @@ set_key(struct parse *p, const struct key *k, const char *value)
 		return;
 	}
 	if (k->kind == KEY_STR) {
-		if (strlen(value) >= k->size)
+		/* updater -nv prints "key = value": a leading ';' would read
+		 * back as a comment. */
+		if (value[0] == ';' || value[0] == '#')
+			perr(p, p->line,
+			    "%s: value starts with a comment character '%c'",
+			    k->name, value[0]);
+		else if (strlen(value) >= k->size)
 			perr(p, p->line, "%s: value too long", k->name);
 		else
 			memcpy((char *)p->c + k->off, value, strlen(value) + 1);

@@ -136,6 +136,33 @@ test_all_errors(void **state)
 	assert_non_null(strstr(err.msg, ": 7 errors"));
 }
 
+/* A value that starts with ';' (possible without a space: "key =;x")
+ * would print back as "key = ;x", a comment: refused (found by
+ * fuzz_meta_conf's round trip). */
+static void
+test_comment_character_value(void **state)
+{
+	struct fixture   *f = *state;
+	struct meta_conf *c = NULL;
+	FILE             *diag = tmpfile();
+	char              out[512];
+	size_t            n;
+
+	au_test_write_file(f->path,
+	    "[meta]\nlisten = tls+tcp://127.0.0.1:7600\nca = /c/ca.crt\n"
+	    "cert = /c/meta.crt\nkey =;/400\ndatadir = /var/lib/meta\n",
+	    0644);
+	assert_int_equal(
+	    meta_conf_load(f->path, diag, &c, NULL), AU_INVALID_ARGUMENT);
+	assert_null(c);
+	rewind(diag);
+	n = fread(out, 1, sizeof(out) - 1, diag);
+	out[n] = '\0';
+	fclose(diag);
+	assert_non_null(
+	    strstr(out, ":5: value starts with a comment character ';'"));
+}
+
 static void
 test_missing(void **state)
 {
@@ -245,6 +272,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_values, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_all_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_comment_character_value, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_long_lines, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_key_secrecy, setup, teardown),
