@@ -5,6 +5,8 @@
  */
 #include "bench_util.h"
 
+#include <sys/resource.h>
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <nng/nng.h>
@@ -184,6 +186,46 @@ bench_tls_config(const char *certdir, const char *name, bool server)
 	free(cert);
 	free(key);
 	return cfg;
+}
+
+/* ---------------------------------------------------------- idle conns */
+
+nng_socket *
+bench_conns_open(const char *certdir, int port, int n, int *connected)
+{
+	nng_tls_config *cfg = bench_tls_config(certdir, "host", false);
+	nng_socket     *s = calloc((size_t)n, sizeof(*s));
+	struct rlimit   rl;
+	nng_dialer      d;
+	char            url[64];
+	int             i, rv;
+
+	if (s == NULL)
+		bench_die("connections", "out of memory");
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	snprintf(url, sizeof(url), "tls+tcp://127.0.0.1:%d", port);
+	*connected = 0;
+	for (i = 0; i < n; i++) {
+		if ((rv = nng_req0_open(&s[i])) != 0 ||
+		    (rv = nng_dialer_create(&d, s[i], url)) != 0 ||
+		    (rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, cfg)) != 0)
+			bench_die_nng("connection", rv);
+		if (nng_dialer_start(d, 0) == 0)
+			(*connected)++;
+	}
+	nng_tls_config_free(cfg);
+	return s;
+}
+
+void
+bench_conns_close(nng_socket *s, int n)
+{
+	for (int i = 0; i < n; i++)
+		(void)nngclose(s[i], NNGCLOSE_WAIT_MS, NULL);
+	free(s);
 }
 
 /* ---------------------------------------------------------- raw echo */

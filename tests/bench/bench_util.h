@@ -26,6 +26,17 @@
 /* The most contexts the echo server and the load driver run at once. */
 #define BENCH_MAX_INFLIGHT 1024
 
+/* n idle mutual-TLS connections to 127.0.0.1:port with certdir's host
+ * certificate, each its own req socket, as each updater holds one: every
+ * socket's dial (TCP, TLS handshake, SP negotiation) finishes before the
+ * next starts.  Raises this process's open-files limit.  Returns the
+ * sockets (*connected of them connected); close with
+ * bench_conns_close(). */
+nng_socket *bench_conns_open(
+    const char *certdir, int port, int n, int *connected);
+
+void bench_conns_close(nng_socket *s, int n);
+
 /* Monotonic time in nanoseconds. */
 uint64_t bench_now_ns(void);
 

@@ -15,9 +15,12 @@
  * reported: requests/s, p50, p99, meta's CPU per heartbeat (from /proc),
  * and b/a.  Then meta's RSS with N hosts, and how long ListHosts
  * failed=true and an unfiltered ListHosts (paged, as metactl does) take
- * over the inventory.
+ * over the inventory.  Last, what idle connections cost meta: -k of them
+ * (default 2000; 0: skip), meta's RSS per connection and CPU per
+ * handshake.
  *
  * usage: heartbeat_bench [-n hosts] [-c in_flight] [-s seconds] [-r rounds]
+ *                        [-k idle_connections]
  * Needs AU_BIN (meta's directory) and AU_SRC (for certs/mkcerts.sh).
  * Never run by `make test`; nothing is asserted.
  */
@@ -47,7 +50,7 @@
 
 struct bench {
 	char    dir[64];
-	int     nhosts, inflight, rounds, port;
+	int     nhosts, inflight, rounds, port, conns;
 	double  seconds;
 	pid_t   pid;
 	uint8_t admin_pk[SIG_PUBKEY_BYTES], admin_sk[SIG_SECKEY_BYTES];
@@ -349,6 +352,41 @@ list_hosts(struct bench *b, int failed)
 	rpc_client_free(c);
 }
 
+/* What one open connection per host costs meta: b->conns idle
+ * mutual-TLS connections (each updater holds one between heartbeats),
+ * meta's RSS before and after, and its CPU time per handshake, which is
+ * what closing the connection after every heartbeat would cost instead. */
+static void
+idle_connections(struct bench *b)
+{
+	nng_socket *s;
+	char        certs[128];
+	double      rss0, rss1;
+	uint64_t    c0, c1, t0;
+	int         n;
+
+	if (b->conns == 0)
+		return;
+	snprintf(certs, sizeof(certs), "%s/certs", b->dir);
+	rss0 = meta_mb(b->pid, "VmRSS:");
+	c0 = bench_proc_cpu_ticks(b->pid);
+	t0 = bench_now_ns();
+	s = bench_conns_open(certs, b->port, b->conns, &n);
+	t0 = bench_now_ns() - t0;
+	sleep(1);
+	c1 = bench_proc_cpu_ticks(b->pid);
+	rss1 = meta_mb(b->pid, "VmRSS:");
+	printf("idle connections: %d of %d open in %.1f s; meta RSS %.1f -> "
+	       "%.1f MB: %.1f KB per connection (%.1f GB at 100,000); meta "
+	       "CPU %.2f ms per handshake\n",
+	    n, b->conns, (double)t0 / 1e9, rss0, rss1,
+	    n > 0 ? (rss1 - rss0) * 1024 / n : 0,
+	    n > 0 ? (rss1 - rss0) * 100000 / n / 1024 : 0,
+	    n > 0 ? (double)(c1 - c0) * 1000 / (double)sysconf(_SC_CLK_TCK) / n
+	          : 0);
+	bench_conns_close(s, b->conns);
+}
+
 static void
 setup(struct bench *b)
 {
@@ -377,7 +415,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: heartbeat_bench [-n hosts] [-c in_flight] "
-	                "[-s seconds] [-r rounds]\n"
+	                "[-s seconds] [-r rounds] [-k idle_connections]\n"
 	                "AU_BIN (meta's directory) and AU_SRC must be set\n");
 	exit(2);
 }
@@ -391,7 +429,8 @@ options(struct bench *b, int argc, char *argv[])
 	b->inflight = 256;
 	b->seconds = 3;
 	b->rounds = 3;
-	while ((ch = getopt(argc, argv, "n:c:s:r:")) != -1) {
+	b->conns = 2000;
+	while ((ch = getopt(argc, argv, "n:c:s:r:k:")) != -1) {
 		if (ch == 'n')
 			b->nhosts = atoi(optarg);
 		else if (ch == 'c')
@@ -400,12 +439,14 @@ options(struct bench *b, int argc, char *argv[])
 			b->seconds = atof(optarg);
 		else if (ch == 'r')
 			b->rounds = atoi(optarg);
+		else if (ch == 'k')
+			b->conns = atoi(optarg);
 		else
 			usage();
 	}
 	if (getenv("AU_BIN") == NULL || getenv("AU_SRC") == NULL ||
 	    b->inflight < 1 || b->inflight > MAX_INFLIGHT || b->nhosts < 1 ||
-	    b->seconds <= 0 || b->rounds < 1 || b->rounds > 16)
+	    b->seconds <= 0 || b->rounds < 1 || b->rounds > 16 || b->conns < 0)
 		usage();
 }
 
@@ -467,6 +508,7 @@ main(int argc, char *argv[])
 	report(&b, &a, &h, &p);
 	list_hosts(&b, 1);
 	list_hosts(&b, 0);
+	idle_connections(&b);
 	kill(b.pid, SIGTERM);
 	waitpid(b.pid, NULL, 0);
 	bench_echo_stop(&echo);
