@@ -11,8 +11,10 @@
 #                            default names: host admin release
 # Private keys are mode 0600.  Running it again keeps what exists, so a CA
 # stays the CA.  ECDSA P-256, not Ed25519: mbedtls 2.28 (what nng uses on
-# Debian 12) cannot parse Ed25519 certificates.  For development and tests
-# only; a real fleet's CA lives offline.
+# Debian 12) cannot parse Ed25519 certificates.  MKCERTS_KEY=rsa makes
+# RSA-2048 keys instead, which cost meta less CPU per TLS handshake
+# (BENCHMARKS.md, heartbeat_bench).  For development and tests only; a
+# real fleet's CA lives offline.
 set -eu
 
 usage() {
@@ -34,9 +36,15 @@ umask 077
 mkdir -p "$dir"
 cd "$dir"
 
+case "${MKCERTS_KEY:-ec}" in
+ec) keyopts="-algorithm EC -pkeyopt ec_paramgen_curve:P-256" ;;
+rsa) keyopts="-algorithm RSA -pkeyopt rsa_keygen_bits:2048" ;;
+*) echo "mkcerts.sh: MKCERTS_KEY must be ec or rsa" >&2; exit 2 ;;
+esac
+
 newkey() {
-	[ -f "$1.key" ] || openssl genpkey -algorithm EC \
-	    -pkeyopt ec_paramgen_curve:P-256 -out "$1.key" 2>/dev/null
+	# shellcheck disable=SC2086 # keyopts is several words
+	[ -f "$1.key" ] || openssl genpkey $keyopts -out "$1.key" 2>/dev/null
 	chmod 600 "$1.key"
 }
 
