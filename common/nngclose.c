@@ -13,9 +13,11 @@ struct close_job {
 	pthread_mutex_t mu;
 	pthread_cond_t  cv;
 	nng_socket      sock;
-	void           *keep; /* borrowed; reachable while the close runs */
-	bool            done;
-	int             refs;
+	void (*late)(void *); /* when the caller gave up: frees arg */
+	void *arg;            /* the caller's until it gives up */
+	bool  done;
+	bool  gave_up;
+	int   refs;
 };
 
 static void
@@ -37,12 +39,16 @@ static void *
 close_thread(void *arg)
 {
 	struct close_job *j = arg;
+	bool              late;
 
 	nng_close(j->sock);
 	pthread_mutex_lock(&j->mu);
 	j->done = true;
+	late = j->gave_up;
 	pthread_cond_signal(&j->cv);
 	pthread_mutex_unlock(&j->mu);
+	if (late && j->late != NULL)
+		j->late(j->arg);
 	job_unref(j);
 	return NULL;
 }
@@ -60,7 +66,7 @@ deadline_after(struct timespec *ts, int ms)
 }
 
 bool
-nngclose(nng_socket sock, int wait_ms, void *keep)
+nngclose(nng_socket sock, int wait_ms, void (*late)(void *), void *arg)
 {
 	struct close_job *j;
 	struct timespec   until;
@@ -74,7 +80,8 @@ nngclose(nng_socket sock, int wait_ms, void *keep)
 	pthread_mutex_init(&j->mu, NULL);
 	pthread_cond_init(&j->cv, NULL);
 	j->sock = sock;
-	j->keep = keep;
+	j->late = late;
+	j->arg = arg;
 	j->refs = 2;
 	if (pthread_create(&t, NULL, close_thread, j) != 0) {
 		j->refs = 1;
@@ -88,6 +95,7 @@ nngclose(nng_socket sock, int wait_ms, void *keep)
 	while (!j->done && pthread_cond_timedwait(&j->cv, &j->mu, &until) == 0)
 		;
 	done = j->done;
+	j->gave_up = !done; /* from here on, arg is the closing thread's */
 	pthread_mutex_unlock(&j->mu);
 	job_unref(j);
 	return done;

@@ -23,12 +23,13 @@
  * Close sock on a thread of its own and wait for it at most wait_ms.
  * Returns true when the close finished: every aio of the socket has
  * completed and nothing of nng refers to the caller's memory any more.
- * Returns false when it did not finish in time; the close goes on in the
- * background and the socket is left to the process's exit.  The caller
- * must then keep (never free) whatever the socket's aio callbacks may
- * still touch; keep, when not NULL, is held reachable by the closing
- * thread so that leak checkers see it as in use.
+ * Returns false when it did not finish in time: the close goes on in the
+ * background and arg, whatever the socket's callbacks may still touch,
+ * stops being the caller's.  The caller must not use it again; when the
+ * close finishes later, late(arg) runs on the closing thread to free it
+ * (late may be NULL when there is nothing to free).  Until then arg stays
+ * reachable from the closing thread, so leak checkers see it in use.
  */
-bool nngclose(nng_socket sock, int wait_ms, void *keep);
+bool nngclose(nng_socket sock, int wait_ms, void (*late)(void *), void *arg);
 
 #endif

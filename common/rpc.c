@@ -89,8 +89,7 @@ struct rpc_server {
 	struct auth_replay    *replay;
 	atomic_int             npipes;
 	atomic_bool            stopping;
-	bool                   close_hung; /* nngclose() gave up: keep srv */
-	struct ratelimit       refusals;   /* log lines of refused calls */
+	struct ratelimit       refusals; /* log lines of refused calls */
 	int                    port;
 };
 
@@ -249,43 +248,14 @@ rpc_server_connections(const struct rpc_server *srv)
 	return atomic_load(&((struct rpc_server *)(uintptr_t)srv)->npipes);
 }
 
-bool
-rpc_server_stop(struct rpc_server *srv)
+/* Free what rpc_server_stop() leaves: the contexts, the TLS config and
+ * the server itself.  Called when nng's close has finished, by
+ * rpc_server_free() or, after a hung close, by the closing thread. */
+static void
+srv_release(void *arg)
 {
-	uint64_t dropped;
+	struct rpc_server *srv = arg;
 
-	if (srv == NULL || !srv->sock_open)
-		return srv == NULL || !srv->close_hung;
-	atomic_store(&srv->stopping, true);
-	srv->sock_open = false;
-	/* Closing completes every aio with NNG_ECLOSED.  When nng's close
-	 * hangs (nngclose.h), the contexts' callbacks may still run: the
-	 * server is then kept, never freed, until the process exits. */
-	if (!nngclose(srv->sock, RPC_SERVER_CLOSE_WAIT_MS, srv)) {
-		srv->close_hung = true;
-		log_warnx("rpc: closing the listener did not finish within "
-		          "%d ms (an nng 1.5.2 close bug); leaving it to the "
-		          "process's exit",
-		    RPC_SERVER_CLOSE_WAIT_MS);
-		return false;
-	}
-	for (int i = 0; i < srv->nctx; i++)
-		if (srv->ctxs[i].aio != NULL)
-			nng_aio_stop(srv->ctxs[i].aio);
-	if ((dropped = ratelimit_drain(&srv->refusals)) > 0)
-		log_warnx("rpc: %llu more refused calls were not logged",
-		    (unsigned long long)dropped);
-	return true;
-}
-
-void
-rpc_server_free(struct rpc_server *srv)
-{
-	if (srv == NULL)
-		return;
-	rpc_server_stop(srv);
-	if (srv->close_hung)
-		return; /* callbacks may still use it: see rpc_server_stop() */
 	for (int i = 0; srv->ctxs != NULL && i < srv->nctx; i++) {
 		nng_aio_free(srv->ctxs[i].aio);
 		free(srv->ctxs[i].out);
@@ -298,6 +268,42 @@ rpc_server_free(struct rpc_server *srv)
 	free(srv->url);
 	ratelimit_fini(&srv->refusals);
 	free(srv);
+}
+
+bool
+rpc_server_stop(struct rpc_server *srv)
+{
+	uint64_t dropped;
+
+	if (srv == NULL || !srv->sock_open)
+		return true;
+	atomic_store(&srv->stopping, true);
+	srv->sock_open = false;
+	if ((dropped = ratelimit_drain(&srv->refusals)) > 0)
+		log_warnx("rpc: %llu more refused calls were not logged",
+		    (unsigned long long)dropped);
+	/* Closing completes every aio with NNG_ECLOSED.  When nng's close
+	 * hangs (nngclose.h), srv becomes the closing thread's, which frees
+	 * it once the close finishes: not one more access to it here. */
+	if (!nngclose(srv->sock, RPC_SERVER_CLOSE_WAIT_MS, srv_release, srv)) {
+		log_warnx("rpc: closing the listener did not finish within "
+		          "%d ms (an nng 1.5.2 close bug); leaving it to the "
+		          "process's exit",
+		    RPC_SERVER_CLOSE_WAIT_MS);
+		return false;
+	}
+	for (int i = 0; i < srv->nctx; i++)
+		if (srv->ctxs[i].aio != NULL)
+			nng_aio_stop(srv->ctxs[i].aio);
+	return true;
+}
+
+void
+rpc_server_free(struct rpc_server *srv)
+{
+	if (srv == NULL || !rpc_server_stop(srv))
+		return;
+	srv_release(srv);
 }
 
 static void

@@ -34,6 +34,10 @@
  * client's deadline.  The client signs its first request, keeps the
  * session token from the reply, and signs again by itself when the token
  * expires or is refused.  One rpc_client serves one call at a time.
+ *
+ * A program using this module ignores SIGPIPE (meta, the updater and
+ * metactl do, as do the tests): a peer that closes its end while a reply
+ * or request is being written must cost an error, not the process.
  */
 #ifndef AU_RPC_H
 #define AU_RPC_H
@@ -123,14 +127,17 @@ int rpc_server_port(const struct rpc_server *srv);
 int rpc_server_connections(const struct rpc_server *srv);
 
 /* Stop taking requests and wait for the handlers in flight to finish.
- * Returns true when the server stopped.  Returns false when nng's close
- * did not finish within RPC_SERVER_CLOSE_WAIT_MS (nngclose.h): handlers
- * may then still run, so the caller must not free what they use; it
- * should save what it must and exit.  rpc_server_free() then frees
- * nothing. */
+ * Returns true when the server stopped; free it with rpc_server_free().
+ * Returns false when nng's close did not finish within
+ * RPC_SERVER_CLOSE_WAIT_MS (nngclose.h): srv is then no longer the
+ * caller's (it is freed when the close finishes; do not call
+ * rpc_server_free()), and handlers may still run, so the caller must not
+ * free what they use: it should save what it must and exit. */
 bool rpc_server_stop(struct rpc_server *srv);
 
-/* Free a stopped (or never started) server; NULL allowed. */
+/* Stop srv if it runs, then free it; NULL allowed.  After a hung close
+ * (rpc_server_stop() false) it returns at once and srv is freed when the
+ * close finishes. */
 void rpc_server_free(struct rpc_server *srv);
 
 /* In a handler: who is calling.  Never NULL. */

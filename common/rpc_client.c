@@ -169,26 +169,38 @@ rpc_client_new(const struct rpc_client_conf *conf, struct rpc_client **out,
 	return AU_OK;
 }
 
+/* Free c once its socket is closed (here, or on nngclose's thread). */
+static void
+client_release(void *arg)
+{
+	struct rpc_client *c = arg;
+
+	if (c->tls != NULL)
+		nng_tls_config_free(c->tls);
+	free(c->url);
+	free(c);
+}
+
 void
 rpc_client_free(struct rpc_client *c)
 {
 	if (c == NULL)
 		return;
+	sig_memzero(c->sk, sizeof(c->sk));
+	sig_memzero(c->token, sizeof(c->token));
 	/* A client is closed when its program is done with it (metactl's
 	 * exit, the updater's shutdown): a close that hangs is logged and left
-	 * to the process's exit.  The synchronous socket has no callbacks into
-	 * c. */
-	if (c->sock_open && !nngclose(c->sock, NNGCLOSE_WAIT_MS, NULL))
+	 * to the process's exit.  Its pipe callbacks count in c->npipes until
+	 * the close finishes, so c is then freed by the closing thread. */
+	if (c->sock_open &&
+	    !nngclose(c->sock, NNGCLOSE_WAIT_MS, client_release, c)) {
 		log_warnx("rpc: closing the connection to meta did not finish "
 		          "within %d ms (an nng 1.5.2 close bug); leaving it "
 		          "to the process's exit",
 		    NNGCLOSE_WAIT_MS);
-	if (c->tls != NULL)
-		nng_tls_config_free(c->tls);
-	sig_memzero(c->sk, sizeof(c->sk));
-	sig_memzero(c->token, sizeof(c->token));
-	free(c->url);
-	free(c);
+		return;
+	}
+	client_release(c);
 }
 
 /* A counter from nng's statistics for the dialer ("refused", ...). */

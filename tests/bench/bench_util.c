@@ -224,7 +224,7 @@ void
 bench_conns_close(nng_socket *s, int n)
 {
 	for (int i = 0; i < n; i++)
-		(void)nngclose(s[i], NNGCLOSE_WAIT_MS, NULL);
+		(void)nngclose(s[i], NNGCLOSE_WAIT_MS, NULL, NULL);
 	free(s);
 }
 
@@ -283,7 +283,7 @@ bench_echo_stop(struct bench_echo *e)
 {
 	int i;
 
-	if (!nngclose(e->sock, NNGCLOSE_WAIT_MS, e->ctxs))
+	if (!nngclose(e->sock, NNGCLOSE_WAIT_MS, NULL, NULL))
 		return; /* callbacks may still use the contexts */
 	for (i = 0; i < e->n; i++)
 		nng_aio_free(e->ctxs[i].aio);
@@ -425,7 +425,7 @@ bench_load_run(const struct bench_load_conf *c)
 	if ((r.errors = atomic_load(&l->errors)) > 0)
 		fprintf(stderr, "%s: %d errors\n",
 		    program_invocation_short_name, r.errors);
-	if (!nngclose(l->sock, NNGCLOSE_WAIT_MS, w))
+	if (!nngclose(l->sock, NNGCLOSE_WAIT_MS, NULL, NULL))
 		return r; /* callbacks may still use w and l */
 	for (i = 0; i < c->inflight; i++)
 		nng_aio_free(w[i].aio);

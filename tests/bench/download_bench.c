@@ -271,10 +271,9 @@ child_main(struct bench *bn, int wfd, int rfd)
 		bench_die("pipe", strerror(errno));
 	while (read(rfd, &c, 1) > 0)
 		;
-	rpc_server_stop(srv);
 	rpc_server_free(srv);
 	for (i = 0; i < bn->clients; i++) {
-		(void)nngclose(rs[i].sock, NNGCLOSE_WAIT_MS, NULL);
+		(void)nngclose(rs[i].sock, NNGCLOSE_WAIT_MS, NULL, NULL);
 		pthread_join(rs[i].th, NULL);
 	}
 	blobs_close(host.blobs);
@@ -321,7 +320,7 @@ raw_client(void *arg)
 		ca->bytes += nng_msg_len(msg);
 		nng_msg_free(msg);
 	}
-	(void)nngclose(s, NNGCLOSE_WAIT_MS, NULL);
+	(void)nngclose(s, NNGCLOSE_WAIT_MS, NULL, NULL);
 	atomic_store(&ca->finished, 1);
 	return NULL;
 }

@@ -17,6 +17,7 @@
  * succeeded, 1 with "hbsend: <call>: <STATUS_NAME>: <message>" otherwise,
  * 2 for usage errors.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,6 +246,7 @@ main(int argc, char **argv)
 	int                rc;
 
 	parse_args(argc, argv, &o);
+	signal(SIGPIPE, SIG_IGN); /* as every rpc program (rpc.h) */
 	if (sig_init() != AU_OK)
 		return 1;
 	if (identity(o.identity, o.cc.identity_sk, &err) != AU_OK ||

@@ -12,6 +12,7 @@
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/reqrep0/req.h>
 #include <nng/supplemental/tls/tls.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -659,7 +660,7 @@ test_tls_no_client_cert(void **state)
 	assert_true(rv == NNG_ECLOSED || rv == NNG_ECONNSHUT ||
 	            rv == NNG_ECRYPTO || rv == NNG_EPEERAUTH ||
 	            rv == NNG_ECONNRESET);
-	(void)nngclose(s, NNGCLOSE_WAIT_MS, NULL);
+	(void)nngclose(s, NNGCLOSE_WAIT_MS, NULL, NULL);
 	nng_tls_config_free(cfg);
 }
 
@@ -746,7 +747,7 @@ raw_open(struct fixture *f, struct raw *r, const char *url)
 static void
 raw_close(struct raw *r)
 {
-	(void)nngclose(r->s, NNGCLOSE_WAIT_MS, NULL);
+	(void)nngclose(r->s, NNGCLOSE_WAIT_MS, NULL, NULL);
 	nng_tls_config_free(r->cfg);
 }
 
@@ -930,6 +931,29 @@ test_garbage_and_truncation(void **state)
 	raw_close(&r);
 }
 
+/* Send len bytes once from a raw-mode req socket and expect the server
+ * to drop the connection without a reply. */
+static void
+far_over(struct fixture *f, const uint8_t *data, size_t len)
+{
+	struct raw r;
+	nng_dialer d;
+	nng_msg   *m;
+
+	raw_tls(f, &r.cfg, NNG_TLS_MODE_CLIENT);
+	assert_int_equal(nng_req0_open_raw(&r.s), 0);
+	assert_int_equal(nng_socket_set_ms(r.s, NNG_OPT_RECVTIMEO, 2000), 0);
+	assert_int_equal(nng_dialer_create(&d, r.s, f->url), 0);
+	assert_int_equal(nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, r.cfg), 0);
+	assert_int_equal(nng_dialer_start(d, 0), 0);
+	assert_int_equal(nng_msg_alloc(&m, len), 0);
+	memcpy(nng_msg_body(m), data, len);
+	assert_int_equal(nng_msg_header_append_u32(m, 0x80000001u), 0);
+	assert_int_equal(nng_sendmsg(r.s, m, 0), 0);
+	assert_int_not_equal(nng_recvmsg(r.s, &m, 0), 0);
+	raw_close(&r);
+}
+
 static void
 test_oversized(void **state)
 {
@@ -945,12 +969,12 @@ test_oversized(void **state)
 	/* Just over the limit: a clear refusal. */
 	assert_int_equal(raw_call(&r, big, 64 * 1024 + 10, msg, sizeof(msg)),
 	    AU_RESOURCE_EXHAUSTED);
-	/* Far over: nng drops the connection; no reply.  The req socket
-	 * resends on every new connection until its receive timeout. */
-	assert_int_equal(nng_socket_set_ms(r.s, NNG_OPT_RECVTIMEO, 2000), 0);
-	assert_int_equal(raw_call(&r, big, 256 * 1024, NULL, 0), -1);
-	free(big);
 	raw_close(&r);
+	/* Far over: nng drops the connection; no reply.  Sent once from a
+	 * raw-mode socket: a cooked req socket would resend it on every
+	 * reconnection until its timeout, a storm of handshakes. */
+	far_over(f, big, 256 * 1024);
+	free(big);
 	raw_open(f, &r, f->url);
 	p.role = AU_ROLE_HOST;
 	sig_sk_to_pk(f->host_sk, p.pubkey);
@@ -987,8 +1011,8 @@ test_resign_after_new_secret(void **state)
 	if (!rpc_server_stop(a)) {
 		/* nng 1.5.2's close hung (nngclose.h): the old server keeps
 		 * the client's connection, so the restart cannot be tested
-		 * this run.  Seen only on a loaded machine. */
-		rpc_server_free(a);
+		 * this run.  Seen only on a loaded machine.  a is freed when
+		 * the close finishes. */
 		rpc_client_free(c);
 		skip();
 	}
@@ -1007,6 +1031,21 @@ test_resign_after_new_secret(void **state)
 	memcpy(f->url, saved, sizeof(saved));
 }
 
+/* A TCP port of 127.0.0.1 bound to *fd but not listening, so that a
+ * connection to it is refused until *fd is closed. */
+static int
+unlistened_port(int *fd)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	socklen_t          len = sizeof(sin);
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true((*fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	assert_int_equal(bind(*fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(*fd, (struct sockaddr *)&sin, &len), 0);
+	return ntohs(sin.sin_port);
+}
+
 /* A server that accepts and receives but never answers: the call returns
  * DEADLINE_EXCEEDED once its deadline passes.  A URL where nobody listens
  * gives UNAVAILABLE. */
@@ -1021,7 +1060,8 @@ test_deadline(void **state)
 	struct rpc_client *c;
 	struct rpc_result  res = RPC_RESULT_INIT;
 	char               saved[64];
-	bool               closed;
+	enum au_status     st;
+	int                fd;
 
 	raw_tls(f, &cfg, NNG_TLS_MODE_SERVER);
 	assert_int_equal(nng_rep0_open(&s), 0);
@@ -1038,20 +1078,20 @@ test_deadline(void **state)
 	assert_non_null(
 	    strstr(au_err_str(&res.err), "no answer within 500 ms"));
 	rpc_client_free(c);
-	closed = nngclose(s, NNGCLOSE_WAIT_MS, NULL);
+	(void)nngclose(s, NNGCLOSE_WAIT_MS, NULL, NULL);
 	nng_tls_config_free(cfg);
-	if (!closed) {
-		/* nng 1.5.2's close hung: the port may still be bound. */
-		memcpy(f->url, saved, sizeof(saved));
-		skip();
-	}
-	/* Nobody listens there any more. */
+	/* A port nobody listens on: bound, never listening (nng's listener
+	 * above may close its descriptor only after nng_close returns). */
+	snprintf(f->url, sizeof(f->url), "tls+tcp://127.0.0.1:%d",
+	    unlistened_port(&fd));
 	c = client_new(f, f->dir, "host", f->host_sk, NULL, 10000);
-	assert_int_equal(ping(c, &res), AU_UNAVAILABLE);
+	st = ping(c, &res);
+	memcpy(f->url, saved, sizeof(saved));
+	close(fd);
+	assert_int_equal(st, AU_UNAVAILABLE);
 	assert_non_null(strstr(au_err_str(&res.err), "connection refused"));
 	rpc_result_fini(&res);
 	rpc_client_free(c);
-	memcpy(f->url, saved, sizeof(saved));
 }
 
 /* A raw req client sends many requests with large replies and never reads
@@ -1107,7 +1147,7 @@ test_non_reading_client(void **state)
 		assert_int_equal(ping(c, &res), AU_OK);
 	rpc_result_fini(&res);
 	rpc_client_free(c);
-	(void)nngclose(s, NNGCLOSE_WAIT_MS, NULL);
+	(void)nngclose(s, NNGCLOSE_WAIT_MS, NULL, NULL);
 	nng_tls_config_free(bad.cfg);
 }
 
@@ -1192,5 +1232,6 @@ main(void)
 	    cmocka_unit_test(test_huge_frame_header),
 	};
 
+	signal(SIGPIPE, SIG_IGN); /* as every rpc program (rpc.h) */
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
