@@ -56,7 +56,7 @@ close_thread(void *arg)
 static void
 deadline_after(struct timespec *ts, int ms)
 {
-	clock_gettime(CLOCK_REALTIME, ts);
+	clock_gettime(CLOCK_MONOTONIC, ts);
 	ts->tv_sec += ms / 1000;
 	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
 	if (ts->tv_nsec >= 1000000000L) {
@@ -68,17 +68,22 @@ deadline_after(struct timespec *ts, int ms)
 bool
 nngclose(nng_socket sock, int wait_ms, void (*late)(void *), void *arg)
 {
-	struct close_job *j;
-	struct timespec   until;
-	pthread_t         t;
-	bool              done;
+	struct close_job  *j;
+	struct timespec    until;
+	pthread_condattr_t ca;
+	pthread_t          t;
+	bool               done;
 
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
 		nng_close(sock);
 		return true;
 	}
 	pthread_mutex_init(&j->mu, NULL);
-	pthread_cond_init(&j->cv, NULL);
+	/* A wall clock set back must not stretch the wait. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&j->cv, &ca);
+	pthread_condattr_destroy(&ca);
 	j->sock = sock;
 	j->late = late;
 	j->arg = arg;
