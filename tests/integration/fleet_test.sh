@@ -18,6 +18,17 @@ done
 t_wait 60 bash -c '[ "$(metactl --json hosts | jq length)" -eq '$N' ]' ||
     fail "not all $N hosts enrolled"
 
+# Every host runs fleet at the version meta wants of it, started.
+all_at_desired() {
+	[ "$(metactl --json hosts | jq '[.[].agents[]? | select(.name == "fleet"
+	    and (.version != .desired_version or .status != "started"))] | length')" -eq 0 ]
+}
+# How many hosts meta wants at fleet VERSION.
+wanted() {
+	metactl --json hosts | jq --arg v "$1" \
+	    '[.[].agents[]? | select(.name == "fleet" and .desired_version == $v)] | length'
+}
+
 t_release fleet 1.0.0 good
 t_release fleet 2.0.0 good
 t_release fleet 3.0.0 broken
@@ -29,7 +40,7 @@ t_wait 120 t_converged fleet 1.0.0 $N || fail "1.0.0 did not reach all hosts"
 # 2.0.0 by prefix: exactly the five web hosts.
 metactl set-version fleet 2.0.0 --prefix web- >/dev/null
 t_wait 60 t_converged fleet 2.0.0 5 || fail "prefix web- did not converge"
-sleep 3
+t_wait 30 all_at_desired || fail "prefix web-: hosts did not settle"
 [ "$(t_count fleet 2.0.0)" -eq 5 ] || fail "prefix rollout reached $(t_count fleet 2.0.0) hosts, want 5"
 for i in 01 02 03 04 05; do
 	[ "$(cat "$T/hosts/web-$i/agents/fleet/.version")" = 2.0.0 ] ||
@@ -38,10 +49,14 @@ done
 
 # 2.0.0 to 50% (plus the prefix rule, which still holds for web-*).
 metactl set-version fleet 2.0.0 --percent 50 >/dev/null
-sleep 6
+t_wait 60 bash -c '[ "$(metactl --json hosts | jq "[.[].agents[]? | select(.name == \"fleet\" and .desired_version == \"2.0.0\")] | length")" -gt 5 ]' ||
+    fail "after --percent 50, meta wants 2.0.0 on no app host"
+t_wait 60 all_at_desired || fail "after --percent 50, hosts did not converge"
 n50=$(t_count fleet 2.0.0)
-[ "$n50" -ge 5 ] && [ "$n50" -lt $N ] ||
-    fail "after --percent 50, $n50 hosts run 2.0.0"
+[ "$n50" -eq "$(wanted 2.0.0)" ] ||
+    fail "after --percent 50, $n50 hosts run 2.0.0 but meta wants $(wanted 2.0.0)"
+[ "$n50" -gt 5 ] && [ "$n50" -lt $N ] ||
+    fail "after --percent 50, $n50 hosts run 2.0.0 (want the 5 web hosts and some, not all, app hosts)"
 
 # Then everyone.
 metactl set-version fleet 2.0.0 >/dev/null
