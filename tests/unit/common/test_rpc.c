@@ -1013,6 +1013,7 @@ test_resign_after_new_secret(void **state)
 		 * the client's connection, so the restart cannot be tested
 		 * this run.  Seen only on a loaded machine.  a is freed when
 		 * the close finishes. */
+		rpc_result_fini(&res);
 		rpc_client_free(c);
 		skip();
 	}
