@@ -173,7 +173,7 @@ inv_hosts_each(struct inv *inv, const struct inv_filter *f,
 	struct view_buf     *b;
 	struct inv_host_view v;
 	struct inv_host     *h;
-	size_t               i, start = 0, plen, sent = 0;
+	size_t               i, start = 0, plen, sent = 0, first;
 
 	*more = 0;
 	if ((b = malloc(sizeof(*b))) == NULL)
@@ -187,8 +187,9 @@ inv_hosts_each(struct inv *inv, const struct inv_filter *f,
 	plen = f->prefix != NULL ? strlen(f->prefix) : 0;
 	if (f->after != NULL)
 		start = order_seek(inv, f->after, 1);
-	if (f->prefix != NULL && order_seek(inv, f->prefix, 0) > start)
-		start = order_seek(inv, f->prefix, 0);
+	if (f->prefix != NULL &&
+	    (first = order_seek(inv, f->prefix, 0)) > start)
+		start = first;
 	for (i = start; i < inv->norder; i++) {
 		h = inv->order[i];
 		/* Names with the prefix are contiguous: past them, done. */

@@ -39,8 +39,9 @@ static enum au_status extract_staged(const struct install_env *env,
     struct au_err *err);
 static enum au_status run(const struct install_env *env, const char *agent,
     const char *version, const char *verb, struct agentctl_result *res);
-static enum au_status wait_started(const struct install_env *env,
-    const char *agent, const char *version, struct agentctl_result *res);
+static enum au_status wait_status(const struct install_env *env,
+    const char *agent, const char *version, int want_started,
+    uint32_t timeout_ms, struct agentctl_result *res);
 static enum au_status start_verified(const struct install_env *env,
     const char *agent, const char *version, struct report *rep);
 static enum au_status activate(const struct install_env *env, const char *agent,
@@ -176,17 +177,23 @@ run(const struct install_env *env, const char *agent, const char *version,
 	return st;
 }
 
-/* Poll `control status` until it says started or start_timeout passes. */
+/* Poll `control status` until it says started (want_started), or until
+ * it exits 0 saying anything else (!want_started), for at most
+ * timeout_ms: AU_OK or AU_DEADLINE_EXCEEDED. */
 static enum au_status
-wait_started(const struct install_env *env, const char *agent,
-    const char *version, struct agentctl_result *res)
+wait_status(const struct install_env *env, const char *agent,
+    const char *version, int want_started, uint32_t timeout_ms,
+    struct agentctl_result *res)
 {
-	uint64_t deadline = timeutil_mono_ms() + env->start_timeout_ms;
+	uint64_t       deadline = timeutil_mono_ms() + timeout_ms;
+	enum au_status st;
+	int            started;
 
 	for (;;) {
-		if (run(env, agent, version, "status", res) !=
-		        AU_DEADLINE_EXCEEDED &&
-		    agentctl_parse_status(res->tail) == AGENTCTL_STARTED)
+		st = run(env, agent, version, "status", res);
+		started = st != AU_DEADLINE_EXCEEDED &&
+		          agentctl_parse_status(res->tail) == AGENTCTL_STARTED;
+		if (want_started ? started : st == AU_OK && !started)
 			return AU_OK;
 		if (timeutil_mono_ms() >= deadline)
 			return AU_DEADLINE_EXCEEDED;
@@ -194,29 +201,23 @@ wait_started(const struct install_env *env, const char *agent,
 	}
 }
 
-/* control stop, then poll `control status` until it no longer says
- * started (a stop script may only send a signal), for at most
- * control_timeout: the next version must not start beside the old one.
- * AU_OK, the stop script's status, or AU_FAILED_PRECONDITION when the
- * agent still says started. */
+/* control stop, then wait until `control status` no longer says started
+ * (a stop script may only send a signal), for at most control_timeout:
+ * the next version must not start beside the old one.  AU_OK, the stop
+ * script's status, or AU_FAILED_PRECONDITION when the agent still says
+ * started. */
 static enum au_status
 stop_verified(const struct install_env *env, const char *agent,
     const char *version, struct agentctl_result *res)
 {
-	uint64_t       deadline;
 	enum au_status st;
 
 	if ((st = run(env, agent, version, "stop", res)) != AU_OK)
 		return st;
-	deadline = timeutil_mono_ms() + env->control_timeout_ms;
-	for (;;) {
-		if (run(env, agent, version, "status", res) == AU_OK &&
-		    agentctl_parse_status(res->tail) != AGENTCTL_STARTED)
-			return AU_OK;
-		if (timeutil_mono_ms() >= deadline)
-			return AU_FAILED_PRECONDITION;
-		poll(NULL, 0, INSTALL_POLL_MS);
-	}
+	if (wait_status(env, agent, version, 0, env->control_timeout_ms, res) !=
+	    AU_OK)
+		return AU_FAILED_PRECONDITION;
+	return AU_OK;
 }
 
 /* The report of a failed stop_verified(). */
@@ -253,7 +254,8 @@ start_verified(const struct install_env *env, const char *agent,
 		report_set(rep, REPORT_FAILED, "start", "control start %s",
 		    st == AU_DEADLINE_EXCEEDED ? "timed out" : "failed");
 		report_set_output(rep, res);
-	} else if ((st = wait_started(env, agent, version, res)) != AU_OK) {
+	} else if ((st = wait_status(env, agent, version, 1,
+	                env->start_timeout_ms, res)) != AU_OK) {
 		report_set(rep, REPORT_FAILED, "status",
 		    "control status did not say started within %u ms",
 		    (unsigned)env->start_timeout_ms);
