@@ -41,15 +41,8 @@ show() {
 
 # wait_for SECONDS CMD...: retry CMD until it succeeds.
 wait_for() {
-	local limit=$1 i
-	shift
-	for ((i = 0; i < limit * 2; i++)); do
-		if "$@" >/dev/null 2>&1; then
-			return 0
-		fi
-		sleep 0.5
-	done
-	echo "demo: timed out after ${limit}s waiting for: $*" >&2
+	proc_retry "$@" && return 0
+	echo "demo: timed out after ${1}s waiting for: ${*:2}" >&2
 	return 1
 }
 

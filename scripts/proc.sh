@@ -1,8 +1,22 @@
 # SPDX-License-Identifier: MIT
 # shellcheck shell=bash
 #
-# proc.sh: stopping the processes a script started.  Sourced (bash) by
-# scripts/demo.sh and tests/integration/lib.sh.
+# proc.sh: waiting for what a script started, and stopping it.  Sourced
+# (bash) by scripts/demo.sh and tests/integration/lib.sh.
+
+# proc_retry SECONDS CMD...: run CMD (output discarded) every 0.2 s until
+# it succeeds; 1 when SECONDS pass first.
+proc_retry() {
+	local limit=$1 i
+	shift
+	for ((i = 0; i < limit * 5; i++)); do
+		if "$@" >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.2
+	done
+	return 1
+}
 
 # proc_alive PID: the process exists and has not exited (a child that
 # exited stays a zombie until the shell reaps it with wait).

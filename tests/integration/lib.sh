@@ -50,15 +50,7 @@ fail() {
 
 # t_wait SECONDS CMD...: retry CMD every 0.2 s until it succeeds.
 t_wait() {
-	local limit=$1 i
-	shift
-	for ((i = 0; i < limit * 5; i++)); do
-		if "$@" >/dev/null 2>&1; then
-			return 0
-		fi
-		sleep 0.2
-	done
-	return 1
+	proc_retry "$@"
 }
 
 # t_setup_meta [EXTRA-META-LINES [CLIENT-CERT...]]: certificates (admin,
