@@ -1852,6 +1852,636 @@ void   au__v1__log_verbose_reply__free_unpacked
   assert(message->base.descriptor == &au__v1__log_verbose_reply__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   au__v1__report_entry__init
+                     (Au__V1__ReportEntry         *message)
+{
+  static const Au__V1__ReportEntry init_value = AU__V1__REPORT_ENTRY__INIT;
+  *message = init_value;
+}
+size_t au__v1__report_entry__get_packed_size
+                     (const Au__V1__ReportEntry *message)
+{
+  assert(message->base.descriptor == &au__v1__report_entry__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t au__v1__report_entry__pack
+                     (const Au__V1__ReportEntry *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &au__v1__report_entry__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t au__v1__report_entry__pack_to_buffer
+                     (const Au__V1__ReportEntry *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &au__v1__report_entry__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Au__V1__ReportEntry *
+       au__v1__report_entry__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Au__V1__ReportEntry *)
+     protobuf_c_message_unpack (&au__v1__report_entry__descriptor,
+                                allocator, len, data);
+}
+void   au__v1__report_entry__free_unpacked
+                     (Au__V1__ReportEntry *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &au__v1__report_entry__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   au__v1__host_show_request__init
+                     (Au__V1__HostShowRequest         *message)
+{
+  static const Au__V1__HostShowRequest init_value = AU__V1__HOST_SHOW_REQUEST__INIT;
+  *message = init_value;
+}
+size_t au__v1__host_show_request__get_packed_size
+                     (const Au__V1__HostShowRequest *message)
+{
+  assert(message->base.descriptor == &au__v1__host_show_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t au__v1__host_show_request__pack
+                     (const Au__V1__HostShowRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &au__v1__host_show_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t au__v1__host_show_request__pack_to_buffer
+                     (const Au__V1__HostShowRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &au__v1__host_show_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Au__V1__HostShowRequest *
+       au__v1__host_show_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Au__V1__HostShowRequest *)
+     protobuf_c_message_unpack (&au__v1__host_show_request__descriptor,
+                                allocator, len, data);
+}
+void   au__v1__host_show_request__free_unpacked
+                     (Au__V1__HostShowRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &au__v1__host_show_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   au__v1__host_show_reply__init
+                     (Au__V1__HostShowReply         *message)
+{
+  static const Au__V1__HostShowReply init_value = AU__V1__HOST_SHOW_REPLY__INIT;
+  *message = init_value;
+}
+size_t au__v1__host_show_reply__get_packed_size
+                     (const Au__V1__HostShowReply *message)
+{
+  assert(message->base.descriptor == &au__v1__host_show_reply__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t au__v1__host_show_reply__pack
+                     (const Au__V1__HostShowReply *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &au__v1__host_show_reply__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t au__v1__host_show_reply__pack_to_buffer
+                     (const Au__V1__HostShowReply *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &au__v1__host_show_reply__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Au__V1__HostShowReply *
+       au__v1__host_show_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Au__V1__HostShowReply *)
+     protobuf_c_message_unpack (&au__v1__host_show_reply__descriptor,
+                                allocator, len, data);
+}
+void   au__v1__host_show_reply__free_unpacked
+                     (Au__V1__HostShowReply *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &au__v1__host_show_reply__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   au__v1__retry_request__init
+                     (Au__V1__RetryRequest         *message)
+{
+  static const Au__V1__RetryRequest init_value = AU__V1__RETRY_REQUEST__INIT;
+  *message = init_value;
+}
+size_t au__v1__retry_request__get_packed_size
+                     (const Au__V1__RetryRequest *message)
+{
+  assert(message->base.descriptor == &au__v1__retry_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t au__v1__retry_request__pack
+                     (const Au__V1__RetryRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &au__v1__retry_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t au__v1__retry_request__pack_to_buffer
+                     (const Au__V1__RetryRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &au__v1__retry_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Au__V1__RetryRequest *
+       au__v1__retry_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Au__V1__RetryRequest *)
+     protobuf_c_message_unpack (&au__v1__retry_request__descriptor,
+                                allocator, len, data);
+}
+void   au__v1__retry_request__free_unpacked
+                     (Au__V1__RetryRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &au__v1__retry_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   au__v1__retry_reply__init
+                     (Au__V1__RetryReply         *message)
+{
+  static const Au__V1__RetryReply init_value = AU__V1__RETRY_REPLY__INIT;
+  *message = init_value;
+}
+size_t au__v1__retry_reply__get_packed_size
+                     (const Au__V1__RetryReply *message)
+{
+  assert(message->base.descriptor == &au__v1__retry_reply__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t au__v1__retry_reply__pack
+                     (const Au__V1__RetryReply *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &au__v1__retry_reply__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t au__v1__retry_reply__pack_to_buffer
+                     (const Au__V1__RetryReply *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &au__v1__retry_reply__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Au__V1__RetryReply *
+       au__v1__retry_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Au__V1__RetryReply *)
+     protobuf_c_message_unpack (&au__v1__retry_reply__descriptor,
+                                allocator, len, data);
+}
+void   au__v1__retry_reply__free_unpacked
+                     (Au__V1__RetryReply *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &au__v1__retry_reply__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   au__v1__rollout_wave__init
+                     (Au__V1__RolloutWave         *message)
+{
+  static const Au__V1__RolloutWave init_value = AU__V1__ROLLOUT_WAVE__INIT;
+  *message = init_value;
+}
+size_t au__v1__rollout_wave__get_packed_size
+                     (const Au__V1__RolloutWave *message)
+{
+  assert(message->base.descriptor == &au__v1__rollout_wave__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t au__v1__rollout_wave__pack
+                     (const Au__V1__RolloutWave *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &au__v1__rollout_wave__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t au__v1__rollout_wave__pack_to_buffer
+                     (const Au__V1__RolloutWave *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &au__v1__rollout_wave__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Au__V1__RolloutWave *
+       au__v1__rollout_wave__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Au__V1__RolloutWave *)
+     protobuf_c_message_unpack (&au__v1__rollout_wave__descriptor,
+                                allocator, len, data);
+}
+void   au__v1__rollout_wave__free_unpacked
+                     (Au__V1__RolloutWave *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &au__v1__rollout_wave__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   au__v1__failure_signature__init
+                     (Au__V1__FailureSignature         *message)
+{
+  static const Au__V1__FailureSignature init_value = AU__V1__FAILURE_SIGNATURE__INIT;
+  *message = init_value;
+}
+size_t au__v1__failure_signature__get_packed_size
+                     (const Au__V1__FailureSignature *message)
+{
+  assert(message->base.descriptor == &au__v1__failure_signature__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t au__v1__failure_signature__pack
+                     (const Au__V1__FailureSignature *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &au__v1__failure_signature__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t au__v1__failure_signature__pack_to_buffer
+                     (const Au__V1__FailureSignature *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &au__v1__failure_signature__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Au__V1__FailureSignature *
+       au__v1__failure_signature__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Au__V1__FailureSignature *)
+     protobuf_c_message_unpack (&au__v1__failure_signature__descriptor,
+                                allocator, len, data);
+}
+void   au__v1__failure_signature__free_unpacked
+                     (Au__V1__FailureSignature *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &au__v1__failure_signature__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   au__v1__rollout__init
+                     (Au__V1__Rollout         *message)
+{
+  static const Au__V1__Rollout init_value = AU__V1__ROLLOUT__INIT;
+  *message = init_value;
+}
+size_t au__v1__rollout__get_packed_size
+                     (const Au__V1__Rollout *message)
+{
+  assert(message->base.descriptor == &au__v1__rollout__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t au__v1__rollout__pack
+                     (const Au__V1__Rollout *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &au__v1__rollout__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t au__v1__rollout__pack_to_buffer
+                     (const Au__V1__Rollout *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &au__v1__rollout__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Au__V1__Rollout *
+       au__v1__rollout__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Au__V1__Rollout *)
+     protobuf_c_message_unpack (&au__v1__rollout__descriptor,
+                                allocator, len, data);
+}
+void   au__v1__rollout__free_unpacked
+                     (Au__V1__Rollout *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &au__v1__rollout__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   au__v1__rollout_start_request__init
+                     (Au__V1__RolloutStartRequest         *message)
+{
+  static const Au__V1__RolloutStartRequest init_value = AU__V1__ROLLOUT_START_REQUEST__INIT;
+  *message = init_value;
+}
+size_t au__v1__rollout_start_request__get_packed_size
+                     (const Au__V1__RolloutStartRequest *message)
+{
+  assert(message->base.descriptor == &au__v1__rollout_start_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t au__v1__rollout_start_request__pack
+                     (const Au__V1__RolloutStartRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &au__v1__rollout_start_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t au__v1__rollout_start_request__pack_to_buffer
+                     (const Au__V1__RolloutStartRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &au__v1__rollout_start_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Au__V1__RolloutStartRequest *
+       au__v1__rollout_start_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Au__V1__RolloutStartRequest *)
+     protobuf_c_message_unpack (&au__v1__rollout_start_request__descriptor,
+                                allocator, len, data);
+}
+void   au__v1__rollout_start_request__free_unpacked
+                     (Au__V1__RolloutStartRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &au__v1__rollout_start_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   au__v1__rollout_start_reply__init
+                     (Au__V1__RolloutStartReply         *message)
+{
+  static const Au__V1__RolloutStartReply init_value = AU__V1__ROLLOUT_START_REPLY__INIT;
+  *message = init_value;
+}
+size_t au__v1__rollout_start_reply__get_packed_size
+                     (const Au__V1__RolloutStartReply *message)
+{
+  assert(message->base.descriptor == &au__v1__rollout_start_reply__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t au__v1__rollout_start_reply__pack
+                     (const Au__V1__RolloutStartReply *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &au__v1__rollout_start_reply__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t au__v1__rollout_start_reply__pack_to_buffer
+                     (const Au__V1__RolloutStartReply *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &au__v1__rollout_start_reply__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Au__V1__RolloutStartReply *
+       au__v1__rollout_start_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Au__V1__RolloutStartReply *)
+     protobuf_c_message_unpack (&au__v1__rollout_start_reply__descriptor,
+                                allocator, len, data);
+}
+void   au__v1__rollout_start_reply__free_unpacked
+                     (Au__V1__RolloutStartReply *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &au__v1__rollout_start_reply__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   au__v1__rollout_status_request__init
+                     (Au__V1__RolloutStatusRequest         *message)
+{
+  static const Au__V1__RolloutStatusRequest init_value = AU__V1__ROLLOUT_STATUS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t au__v1__rollout_status_request__get_packed_size
+                     (const Au__V1__RolloutStatusRequest *message)
+{
+  assert(message->base.descriptor == &au__v1__rollout_status_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t au__v1__rollout_status_request__pack
+                     (const Au__V1__RolloutStatusRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &au__v1__rollout_status_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t au__v1__rollout_status_request__pack_to_buffer
+                     (const Au__V1__RolloutStatusRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &au__v1__rollout_status_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Au__V1__RolloutStatusRequest *
+       au__v1__rollout_status_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Au__V1__RolloutStatusRequest *)
+     protobuf_c_message_unpack (&au__v1__rollout_status_request__descriptor,
+                                allocator, len, data);
+}
+void   au__v1__rollout_status_request__free_unpacked
+                     (Au__V1__RolloutStatusRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &au__v1__rollout_status_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   au__v1__rollout_status_reply__init
+                     (Au__V1__RolloutStatusReply         *message)
+{
+  static const Au__V1__RolloutStatusReply init_value = AU__V1__ROLLOUT_STATUS_REPLY__INIT;
+  *message = init_value;
+}
+size_t au__v1__rollout_status_reply__get_packed_size
+                     (const Au__V1__RolloutStatusReply *message)
+{
+  assert(message->base.descriptor == &au__v1__rollout_status_reply__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t au__v1__rollout_status_reply__pack
+                     (const Au__V1__RolloutStatusReply *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &au__v1__rollout_status_reply__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t au__v1__rollout_status_reply__pack_to_buffer
+                     (const Au__V1__RolloutStatusReply *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &au__v1__rollout_status_reply__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Au__V1__RolloutStatusReply *
+       au__v1__rollout_status_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Au__V1__RolloutStatusReply *)
+     protobuf_c_message_unpack (&au__v1__rollout_status_reply__descriptor,
+                                allocator, len, data);
+}
+void   au__v1__rollout_status_reply__free_unpacked
+                     (Au__V1__RolloutStatusReply *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &au__v1__rollout_status_reply__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   au__v1__rollout_control_request__init
+                     (Au__V1__RolloutControlRequest         *message)
+{
+  static const Au__V1__RolloutControlRequest init_value = AU__V1__ROLLOUT_CONTROL_REQUEST__INIT;
+  *message = init_value;
+}
+size_t au__v1__rollout_control_request__get_packed_size
+                     (const Au__V1__RolloutControlRequest *message)
+{
+  assert(message->base.descriptor == &au__v1__rollout_control_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t au__v1__rollout_control_request__pack
+                     (const Au__V1__RolloutControlRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &au__v1__rollout_control_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t au__v1__rollout_control_request__pack_to_buffer
+                     (const Au__V1__RolloutControlRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &au__v1__rollout_control_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Au__V1__RolloutControlRequest *
+       au__v1__rollout_control_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Au__V1__RolloutControlRequest *)
+     protobuf_c_message_unpack (&au__v1__rollout_control_request__descriptor,
+                                allocator, len, data);
+}
+void   au__v1__rollout_control_request__free_unpacked
+                     (Au__V1__RolloutControlRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &au__v1__rollout_control_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   au__v1__rollout_control_reply__init
+                     (Au__V1__RolloutControlReply         *message)
+{
+  static const Au__V1__RolloutControlReply init_value = AU__V1__ROLLOUT_CONTROL_REPLY__INIT;
+  *message = init_value;
+}
+size_t au__v1__rollout_control_reply__get_packed_size
+                     (const Au__V1__RolloutControlReply *message)
+{
+  assert(message->base.descriptor == &au__v1__rollout_control_reply__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t au__v1__rollout_control_reply__pack
+                     (const Au__V1__RolloutControlReply *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &au__v1__rollout_control_reply__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t au__v1__rollout_control_reply__pack_to_buffer
+                     (const Au__V1__RolloutControlReply *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &au__v1__rollout_control_reply__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Au__V1__RolloutControlReply *
+       au__v1__rollout_control_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Au__V1__RolloutControlReply *)
+     protobuf_c_message_unpack (&au__v1__rollout_control_reply__descriptor,
+                                allocator, len, data);
+}
+void   au__v1__rollout_control_reply__free_unpacked
+                     (Au__V1__RolloutControlReply *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &au__v1__rollout_control_reply__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor au__v1__signed_auth__field_descriptors[4] =
 {
   {
@@ -2269,7 +2899,7 @@ const ProtobufCMessageDescriptor au__v1__ping_reply__descriptor =
   (ProtobufCMessageInit) au__v1__ping_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor au__v1__agent_status__field_descriptors[4] =
+static const ProtobufCFieldDescriptor au__v1__agent_status__field_descriptors[8] =
 {
   {
     "name",
@@ -2319,17 +2949,69 @@ static const ProtobufCFieldDescriptor au__v1__agent_status__field_descriptors[4]
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "failed_version",
+    5,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__AgentStatus, failed_version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "failed_step",
+    6,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__AgentStatus, failed_step),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "crashes",
+    7,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Au__V1__AgentStatus, has_crashes),
+    offsetof(Au__V1__AgentStatus, crashes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "probation",
+    8,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__AgentStatus, probation),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned au__v1__agent_status__field_indices_by_name[] = {
+  6,   /* field[6] = crashes */
+  5,   /* field[5] = failed_step */
+  4,   /* field[4] = failed_version */
   3,   /* field[3] = last_error */
   0,   /* field[0] = name */
+  7,   /* field[7] = probation */
   2,   /* field[2] = status */
   1,   /* field[1] = version */
 };
 static const ProtobufCIntRange au__v1__agent_status__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor au__v1__agent_status__descriptor =
 {
@@ -2339,7 +3021,7 @@ const ProtobufCMessageDescriptor au__v1__agent_status__descriptor =
   "Au__V1__AgentStatus",
   "au.v1",
   sizeof(Au__V1__AgentStatus),
-  4,
+  8,
   au__v1__agent_status__field_descriptors,
   au__v1__agent_status__field_indices_by_name,
   1,  au__v1__agent_status__number_ranges,
@@ -2410,7 +3092,7 @@ const ProtobufCMessageDescriptor au__v1__heartbeat_request__descriptor =
   (ProtobufCMessageInit) au__v1__heartbeat_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor au__v1__desired_agent__field_descriptors[5] =
+static const ProtobufCFieldDescriptor au__v1__desired_agent__field_descriptors[6] =
 {
   {
     "name",
@@ -2472,18 +3154,31 @@ static const ProtobufCFieldDescriptor au__v1__desired_agent__field_descriptors[5
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "retry",
+    6,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_UINT64,
+    offsetof(Au__V1__DesiredAgent, has_retry),
+    offsetof(Au__V1__DesiredAgent, retry),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned au__v1__desired_agent__field_indices_by_name[] = {
   2,   /* field[2] = action */
   4,   /* field[4] = hash */
   0,   /* field[0] = name */
+  5,   /* field[5] = retry */
   3,   /* field[3] = size */
   1,   /* field[1] = version */
 };
 static const ProtobufCIntRange au__v1__desired_agent__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor au__v1__desired_agent__descriptor =
 {
@@ -2493,7 +3188,7 @@ const ProtobufCMessageDescriptor au__v1__desired_agent__descriptor =
   "Au__V1__DesiredAgent",
   "au.v1",
   sizeof(Au__V1__DesiredAgent),
-  5,
+  6,
   au__v1__desired_agent__field_descriptors,
   au__v1__desired_agent__field_indices_by_name,
   1,  au__v1__desired_agent__number_ranges,
@@ -3577,7 +4272,7 @@ const ProtobufCMessageDescriptor au__v1__list_rules_reply__descriptor =
   (ProtobufCMessageInit) au__v1__list_rules_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor au__v1__host_agent__field_descriptors[9] =
+static const ProtobufCFieldDescriptor au__v1__host_agent__field_descriptors[13] =
 {
   {
     "name",
@@ -3687,22 +4382,74 @@ static const ProtobufCFieldDescriptor au__v1__host_agent__field_descriptors[9] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "failed_version",
+    10,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__HostAgent, failed_version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "failed_step",
+    11,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__HostAgent, failed_step),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "crashes",
+    12,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Au__V1__HostAgent, has_crashes),
+    offsetof(Au__V1__HostAgent, crashes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "probation",
+    13,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__HostAgent, probation),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned au__v1__host_agent__field_indices_by_name[] = {
+  11,   /* field[11] = crashes */
   5,   /* field[5] = desired_action */
   4,   /* field[4] = desired_version */
   6,   /* field[6] = failed */
+  10,   /* field[10] = failed_step */
+  9,   /* field[9] = failed_version */
   3,   /* field[3] = last_error */
   7,   /* field[7] = last_failure */
   8,   /* field[8] = last_failure_ms */
   0,   /* field[0] = name */
+  12,   /* field[12] = probation */
   2,   /* field[2] = status */
   1,   /* field[1] = version */
 };
 static const ProtobufCIntRange au__v1__host_agent__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 13 }
 };
 const ProtobufCMessageDescriptor au__v1__host_agent__descriptor =
 {
@@ -3712,7 +4459,7 @@ const ProtobufCMessageDescriptor au__v1__host_agent__descriptor =
   "Au__V1__HostAgent",
   "au.v1",
   sizeof(Au__V1__HostAgent),
-  9,
+  13,
   au__v1__host_agent__field_descriptors,
   au__v1__host_agent__field_indices_by_name,
   1,  au__v1__host_agent__number_ranges,
@@ -4433,7 +5180,7 @@ const ProtobufCMessageDescriptor au__v1__agent_version_count__descriptor =
   (ProtobufCMessageInit) au__v1__agent_version_count__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor au__v1__agent_summary__field_descriptors[7] =
+static const ProtobufCFieldDescriptor au__v1__agent_summary__field_descriptors[9] =
 {
   {
     "agent",
@@ -4519,6 +5266,30 @@ static const ProtobufCFieldDescriptor au__v1__agent_summary__field_descriptors[7
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "rules",
+    8,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Au__V1__AgentSummary, n_rules),
+    offsetof(Au__V1__AgentSummary, rules),
+    &au__v1__rule__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rollout",
+    9,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__AgentSummary, rollout),
+    &au__v1__rollout__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned au__v1__agent_summary__field_indices_by_name[] = {
   0,   /* field[0] = agent */
@@ -4528,11 +5299,13 @@ static const unsigned au__v1__agent_summary__field_indices_by_name[] = {
   5,   /* field[5] = hosts_failed */
   6,   /* field[6] = hosts_stale */
   3,   /* field[3] = hosts_total */
+  8,   /* field[8] = rollout */
+  7,   /* field[7] = rules */
 };
 static const ProtobufCIntRange au__v1__agent_summary__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor au__v1__agent_summary__descriptor =
 {
@@ -4542,7 +5315,7 @@ const ProtobufCMessageDescriptor au__v1__agent_summary__descriptor =
   "Au__V1__AgentSummary",
   "au.v1",
   sizeof(Au__V1__AgentSummary),
-  7,
+  9,
   au__v1__agent_summary__field_descriptors,
   au__v1__agent_summary__field_indices_by_name,
   1,  au__v1__agent_summary__number_ranges,
@@ -4867,6 +5640,1285 @@ const ProtobufCMessageDescriptor au__v1__log_verbose_reply__descriptor =
   (ProtobufCMessageInit) au__v1__log_verbose_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor au__v1__report_entry__field_descriptors[12] =
+{
+  {
+    "agent",
+    1,
+    PROTOBUF_C_LABEL_REQUIRED,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__ReportEntry, agent),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "version",
+    2,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__ReportEntry, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "from_version",
+    3,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__ReportEntry, from_version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "outcome",
+    4,
+    PROTOBUF_C_LABEL_REQUIRED,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__ReportEntry, outcome),
+    &au__v1__outcome__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "action",
+    5,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_ENUM,
+    offsetof(Au__V1__ReportEntry, has_action),
+    offsetof(Au__V1__ReportEntry, action),
+    &au__v1__action__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "step",
+    6,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__ReportEntry, step),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "exit_code",
+    7,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_INT32,
+    offsetof(Au__V1__ReportEntry, has_exit_code),
+    offsetof(Au__V1__ReportEntry, exit_code),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "output_tail",
+    8,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__ReportEntry, output_tail),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "duration_ms",
+    9,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Au__V1__ReportEntry, has_duration_ms),
+    offsetof(Au__V1__ReportEntry, duration_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "message",
+    10,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__ReportEntry, message),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "time_ms",
+    11,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_UINT64,
+    offsetof(Au__V1__ReportEntry, has_time_ms),
+    offsetof(Au__V1__ReportEntry, time_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "received_ms",
+    12,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_UINT64,
+    offsetof(Au__V1__ReportEntry, has_received_ms),
+    offsetof(Au__V1__ReportEntry, received_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned au__v1__report_entry__field_indices_by_name[] = {
+  4,   /* field[4] = action */
+  0,   /* field[0] = agent */
+  8,   /* field[8] = duration_ms */
+  6,   /* field[6] = exit_code */
+  2,   /* field[2] = from_version */
+  9,   /* field[9] = message */
+  3,   /* field[3] = outcome */
+  7,   /* field[7] = output_tail */
+  11,   /* field[11] = received_ms */
+  5,   /* field[5] = step */
+  10,   /* field[10] = time_ms */
+  1,   /* field[1] = version */
+};
+static const ProtobufCIntRange au__v1__report_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 12 }
+};
+const ProtobufCMessageDescriptor au__v1__report_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "au.v1.ReportEntry",
+  "ReportEntry",
+  "Au__V1__ReportEntry",
+  "au.v1",
+  sizeof(Au__V1__ReportEntry),
+  12,
+  au__v1__report_entry__field_descriptors,
+  au__v1__report_entry__field_indices_by_name,
+  1,  au__v1__report_entry__number_ranges,
+  (ProtobufCMessageInit) au__v1__report_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor au__v1__host_show_request__field_descriptors[2] =
+{
+  {
+    "hostname",
+    1,
+    PROTOBUF_C_LABEL_REQUIRED,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__HostShowRequest, hostname),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reports_per_agent",
+    2,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Au__V1__HostShowRequest, has_reports_per_agent),
+    offsetof(Au__V1__HostShowRequest, reports_per_agent),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned au__v1__host_show_request__field_indices_by_name[] = {
+  0,   /* field[0] = hostname */
+  1,   /* field[1] = reports_per_agent */
+};
+static const ProtobufCIntRange au__v1__host_show_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor au__v1__host_show_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "au.v1.HostShowRequest",
+  "HostShowRequest",
+  "Au__V1__HostShowRequest",
+  "au.v1",
+  sizeof(Au__V1__HostShowRequest),
+  2,
+  au__v1__host_show_request__field_descriptors,
+  au__v1__host_show_request__field_indices_by_name,
+  1,  au__v1__host_show_request__number_ranges,
+  (ProtobufCMessageInit) au__v1__host_show_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor au__v1__host_show_reply__field_descriptors[3] =
+{
+  {
+    "host",
+    1,
+    PROTOBUF_C_LABEL_REQUIRED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__HostShowReply, host),
+    &au__v1__host__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reports",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Au__V1__HostShowReply, n_reports),
+    offsetof(Au__V1__HostShowReply, reports),
+    &au__v1__report_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "now_ms",
+    3,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_UINT64,
+    offsetof(Au__V1__HostShowReply, has_now_ms),
+    offsetof(Au__V1__HostShowReply, now_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned au__v1__host_show_reply__field_indices_by_name[] = {
+  0,   /* field[0] = host */
+  2,   /* field[2] = now_ms */
+  1,   /* field[1] = reports */
+};
+static const ProtobufCIntRange au__v1__host_show_reply__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor au__v1__host_show_reply__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "au.v1.HostShowReply",
+  "HostShowReply",
+  "Au__V1__HostShowReply",
+  "au.v1",
+  sizeof(Au__V1__HostShowReply),
+  3,
+  au__v1__host_show_reply__field_descriptors,
+  au__v1__host_show_reply__field_indices_by_name,
+  1,  au__v1__host_show_reply__number_ranges,
+  (ProtobufCMessageInit) au__v1__host_show_reply__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor au__v1__retry_request__field_descriptors[3] =
+{
+  {
+    "agent",
+    1,
+    PROTOBUF_C_LABEL_REQUIRED,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__RetryRequest, agent),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "selector",
+    2,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__RetryRequest, selector),
+    &au__v1__selector__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "failed",
+    3,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_BOOL,
+    offsetof(Au__V1__RetryRequest, has_failed),
+    offsetof(Au__V1__RetryRequest, failed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned au__v1__retry_request__field_indices_by_name[] = {
+  0,   /* field[0] = agent */
+  2,   /* field[2] = failed */
+  1,   /* field[1] = selector */
+};
+static const ProtobufCIntRange au__v1__retry_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor au__v1__retry_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "au.v1.RetryRequest",
+  "RetryRequest",
+  "Au__V1__RetryRequest",
+  "au.v1",
+  sizeof(Au__V1__RetryRequest),
+  3,
+  au__v1__retry_request__field_descriptors,
+  au__v1__retry_request__field_indices_by_name,
+  1,  au__v1__retry_request__number_ranges,
+  (ProtobufCMessageInit) au__v1__retry_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor au__v1__retry_reply__field_descriptors[2] =
+{
+  {
+    "hosts",
+    1,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Au__V1__RetryReply, has_hosts),
+    offsetof(Au__V1__RetryReply, hosts),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "token",
+    2,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_UINT64,
+    offsetof(Au__V1__RetryReply, has_token),
+    offsetof(Au__V1__RetryReply, token),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned au__v1__retry_reply__field_indices_by_name[] = {
+  0,   /* field[0] = hosts */
+  1,   /* field[1] = token */
+};
+static const ProtobufCIntRange au__v1__retry_reply__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor au__v1__retry_reply__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "au.v1.RetryReply",
+  "RetryReply",
+  "Au__V1__RetryReply",
+  "au.v1",
+  sizeof(Au__V1__RetryReply),
+  2,
+  au__v1__retry_reply__field_descriptors,
+  au__v1__retry_reply__field_indices_by_name,
+  1,  au__v1__retry_reply__number_ranges,
+  (ProtobufCMessageInit) au__v1__retry_reply__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor au__v1__rollout_wave__field_descriptors[7] =
+{
+  {
+    "percent",
+    1,
+    PROTOBUF_C_LABEL_REQUIRED,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__RolloutWave, percent),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "hosts",
+    2,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Au__V1__RolloutWave, has_hosts),
+    offsetof(Au__V1__RolloutWave, hosts),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "converged",
+    3,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Au__V1__RolloutWave, has_converged),
+    offsetof(Au__V1__RolloutWave, converged),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "failed",
+    4,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Au__V1__RolloutWave, has_failed),
+    offsetof(Au__V1__RolloutWave, failed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "pending",
+    5,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Au__V1__RolloutWave, has_pending),
+    offsetof(Au__V1__RolloutWave, pending),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "stale",
+    6,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Au__V1__RolloutWave, has_stale),
+    offsetof(Au__V1__RolloutWave, stale),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "started_ms",
+    7,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_UINT64,
+    offsetof(Au__V1__RolloutWave, has_started_ms),
+    offsetof(Au__V1__RolloutWave, started_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned au__v1__rollout_wave__field_indices_by_name[] = {
+  2,   /* field[2] = converged */
+  3,   /* field[3] = failed */
+  1,   /* field[1] = hosts */
+  4,   /* field[4] = pending */
+  0,   /* field[0] = percent */
+  5,   /* field[5] = stale */
+  6,   /* field[6] = started_ms */
+};
+static const ProtobufCIntRange au__v1__rollout_wave__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor au__v1__rollout_wave__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "au.v1.RolloutWave",
+  "RolloutWave",
+  "Au__V1__RolloutWave",
+  "au.v1",
+  sizeof(Au__V1__RolloutWave),
+  7,
+  au__v1__rollout_wave__field_descriptors,
+  au__v1__rollout_wave__field_indices_by_name,
+  1,  au__v1__rollout_wave__number_ranges,
+  (ProtobufCMessageInit) au__v1__rollout_wave__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor au__v1__failure_signature__field_descriptors[4] =
+{
+  {
+    "signature",
+    1,
+    PROTOBUF_C_LABEL_REQUIRED,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__FailureSignature, signature),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "hosts",
+    2,
+    PROTOBUF_C_LABEL_REQUIRED,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__FailureSignature, hosts),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sample_host",
+    3,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__FailureSignature, sample_host),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sample_message",
+    4,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__FailureSignature, sample_message),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned au__v1__failure_signature__field_indices_by_name[] = {
+  1,   /* field[1] = hosts */
+  2,   /* field[2] = sample_host */
+  3,   /* field[3] = sample_message */
+  0,   /* field[0] = signature */
+};
+static const ProtobufCIntRange au__v1__failure_signature__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor au__v1__failure_signature__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "au.v1.FailureSignature",
+  "FailureSignature",
+  "Au__V1__FailureSignature",
+  "au.v1",
+  sizeof(Au__V1__FailureSignature),
+  4,
+  au__v1__failure_signature__field_descriptors,
+  au__v1__failure_signature__field_indices_by_name,
+  1,  au__v1__failure_signature__number_ranges,
+  (ProtobufCMessageInit) au__v1__failure_signature__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor au__v1__rollout__field_descriptors[19] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_REQUIRED,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__Rollout, id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "agent",
+    2,
+    PROTOBUF_C_LABEL_REQUIRED,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__Rollout, agent),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "version",
+    3,
+    PROTOBUF_C_LABEL_REQUIRED,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__Rollout, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "state",
+    4,
+    PROTOBUF_C_LABEL_REQUIRED,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__Rollout, state),
+    &au__v1__rollout_state__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "waves",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Au__V1__Rollout, n_waves),
+    offsetof(Au__V1__Rollout, waves),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "wave",
+    6,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Au__V1__Rollout, has_wave),
+    offsetof(Au__V1__Rollout, wave),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "bake_ms",
+    7,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_UINT64,
+    offsetof(Au__V1__Rollout, has_bake_ms),
+    offsetof(Au__V1__Rollout, bake_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "max_failed",
+    8,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Au__V1__Rollout, has_max_failed),
+    offsetof(Au__V1__Rollout, max_failed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "max_failed_percent",
+    9,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_BOOL,
+    offsetof(Au__V1__Rollout, has_max_failed_percent),
+    offsetof(Au__V1__Rollout, max_failed_percent),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "same_error",
+    10,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Au__V1__Rollout, has_same_error),
+    offsetof(Au__V1__Rollout, same_error),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "prefix",
+    11,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__Rollout, prefix),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    12,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__Rollout, reason),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "previous_version",
+    13,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__Rollout, previous_version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_ms",
+    14,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_UINT64,
+    offsetof(Au__V1__Rollout, has_created_ms),
+    offsetof(Au__V1__Rollout, created_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_by",
+    15,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__Rollout, created_by),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "updated_ms",
+    16,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_UINT64,
+    offsetof(Au__V1__Rollout, has_updated_ms),
+    offsetof(Au__V1__Rollout, updated_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "bake_started_ms",
+    17,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_UINT64,
+    offsetof(Au__V1__Rollout, has_bake_started_ms),
+    offsetof(Au__V1__Rollout, bake_started_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "wave_stats",
+    18,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Au__V1__Rollout, n_wave_stats),
+    offsetof(Au__V1__Rollout, wave_stats),
+    &au__v1__rollout_wave__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "signatures",
+    19,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Au__V1__Rollout, n_signatures),
+    offsetof(Au__V1__Rollout, signatures),
+    &au__v1__failure_signature__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned au__v1__rollout__field_indices_by_name[] = {
+  1,   /* field[1] = agent */
+  6,   /* field[6] = bake_ms */
+  16,   /* field[16] = bake_started_ms */
+  14,   /* field[14] = created_by */
+  13,   /* field[13] = created_ms */
+  0,   /* field[0] = id */
+  7,   /* field[7] = max_failed */
+  8,   /* field[8] = max_failed_percent */
+  10,   /* field[10] = prefix */
+  12,   /* field[12] = previous_version */
+  11,   /* field[11] = reason */
+  9,   /* field[9] = same_error */
+  18,   /* field[18] = signatures */
+  3,   /* field[3] = state */
+  15,   /* field[15] = updated_ms */
+  2,   /* field[2] = version */
+  5,   /* field[5] = wave */
+  17,   /* field[17] = wave_stats */
+  4,   /* field[4] = waves */
+};
+static const ProtobufCIntRange au__v1__rollout__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 19 }
+};
+const ProtobufCMessageDescriptor au__v1__rollout__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "au.v1.Rollout",
+  "Rollout",
+  "Au__V1__Rollout",
+  "au.v1",
+  sizeof(Au__V1__Rollout),
+  19,
+  au__v1__rollout__field_descriptors,
+  au__v1__rollout__field_indices_by_name,
+  1,  au__v1__rollout__number_ranges,
+  (ProtobufCMessageInit) au__v1__rollout__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor au__v1__rollout_start_request__field_descriptors[8] =
+{
+  {
+    "agent",
+    1,
+    PROTOBUF_C_LABEL_REQUIRED,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__RolloutStartRequest, agent),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "version",
+    2,
+    PROTOBUF_C_LABEL_REQUIRED,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__RolloutStartRequest, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "waves",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Au__V1__RolloutStartRequest, n_waves),
+    offsetof(Au__V1__RolloutStartRequest, waves),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "bake_ms",
+    4,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_UINT64,
+    offsetof(Au__V1__RolloutStartRequest, has_bake_ms),
+    offsetof(Au__V1__RolloutStartRequest, bake_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "max_failed",
+    5,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Au__V1__RolloutStartRequest, has_max_failed),
+    offsetof(Au__V1__RolloutStartRequest, max_failed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "max_failed_percent",
+    6,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_BOOL,
+    offsetof(Au__V1__RolloutStartRequest, has_max_failed_percent),
+    offsetof(Au__V1__RolloutStartRequest, max_failed_percent),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "same_error",
+    7,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Au__V1__RolloutStartRequest, has_same_error),
+    offsetof(Au__V1__RolloutStartRequest, same_error),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "selector",
+    8,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__RolloutStartRequest, selector),
+    &au__v1__selector__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned au__v1__rollout_start_request__field_indices_by_name[] = {
+  0,   /* field[0] = agent */
+  3,   /* field[3] = bake_ms */
+  4,   /* field[4] = max_failed */
+  5,   /* field[5] = max_failed_percent */
+  6,   /* field[6] = same_error */
+  7,   /* field[7] = selector */
+  1,   /* field[1] = version */
+  2,   /* field[2] = waves */
+};
+static const ProtobufCIntRange au__v1__rollout_start_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 8 }
+};
+const ProtobufCMessageDescriptor au__v1__rollout_start_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "au.v1.RolloutStartRequest",
+  "RolloutStartRequest",
+  "Au__V1__RolloutStartRequest",
+  "au.v1",
+  sizeof(Au__V1__RolloutStartRequest),
+  8,
+  au__v1__rollout_start_request__field_descriptors,
+  au__v1__rollout_start_request__field_indices_by_name,
+  1,  au__v1__rollout_start_request__number_ranges,
+  (ProtobufCMessageInit) au__v1__rollout_start_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor au__v1__rollout_start_reply__field_descriptors[1] =
+{
+  {
+    "rollout",
+    1,
+    PROTOBUF_C_LABEL_REQUIRED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__RolloutStartReply, rollout),
+    &au__v1__rollout__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned au__v1__rollout_start_reply__field_indices_by_name[] = {
+  0,   /* field[0] = rollout */
+};
+static const ProtobufCIntRange au__v1__rollout_start_reply__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor au__v1__rollout_start_reply__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "au.v1.RolloutStartReply",
+  "RolloutStartReply",
+  "Au__V1__RolloutStartReply",
+  "au.v1",
+  sizeof(Au__V1__RolloutStartReply),
+  1,
+  au__v1__rollout_start_reply__field_descriptors,
+  au__v1__rollout_start_reply__field_indices_by_name,
+  1,  au__v1__rollout_start_reply__number_ranges,
+  (ProtobufCMessageInit) au__v1__rollout_start_reply__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor au__v1__rollout_status_request__field_descriptors[2] =
+{
+  {
+    "agent",
+    1,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__RolloutStatusRequest, agent),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "all",
+    2,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_BOOL,
+    offsetof(Au__V1__RolloutStatusRequest, has_all),
+    offsetof(Au__V1__RolloutStatusRequest, all),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned au__v1__rollout_status_request__field_indices_by_name[] = {
+  0,   /* field[0] = agent */
+  1,   /* field[1] = all */
+};
+static const ProtobufCIntRange au__v1__rollout_status_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor au__v1__rollout_status_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "au.v1.RolloutStatusRequest",
+  "RolloutStatusRequest",
+  "Au__V1__RolloutStatusRequest",
+  "au.v1",
+  sizeof(Au__V1__RolloutStatusRequest),
+  2,
+  au__v1__rollout_status_request__field_descriptors,
+  au__v1__rollout_status_request__field_indices_by_name,
+  1,  au__v1__rollout_status_request__number_ranges,
+  (ProtobufCMessageInit) au__v1__rollout_status_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor au__v1__rollout_status_reply__field_descriptors[2] =
+{
+  {
+    "rollouts",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Au__V1__RolloutStatusReply, n_rollouts),
+    offsetof(Au__V1__RolloutStatusReply, rollouts),
+    &au__v1__rollout__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "now_ms",
+    2,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_UINT64,
+    offsetof(Au__V1__RolloutStatusReply, has_now_ms),
+    offsetof(Au__V1__RolloutStatusReply, now_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned au__v1__rollout_status_reply__field_indices_by_name[] = {
+  1,   /* field[1] = now_ms */
+  0,   /* field[0] = rollouts */
+};
+static const ProtobufCIntRange au__v1__rollout_status_reply__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor au__v1__rollout_status_reply__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "au.v1.RolloutStatusReply",
+  "RolloutStatusReply",
+  "Au__V1__RolloutStatusReply",
+  "au.v1",
+  sizeof(Au__V1__RolloutStatusReply),
+  2,
+  au__v1__rollout_status_reply__field_descriptors,
+  au__v1__rollout_status_reply__field_indices_by_name,
+  1,  au__v1__rollout_status_reply__number_ranges,
+  (ProtobufCMessageInit) au__v1__rollout_status_reply__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCEnumValue au__v1__rollout_control_request__op__enum_values_by_number[4] =
+{
+  { "OP_UNSPECIFIED", "AU__V1__ROLLOUT_CONTROL_REQUEST__OP__OP_UNSPECIFIED", 0 },
+  { "PAUSE", "AU__V1__ROLLOUT_CONTROL_REQUEST__OP__PAUSE", 1 },
+  { "RESUME", "AU__V1__ROLLOUT_CONTROL_REQUEST__OP__RESUME", 2 },
+  { "ABORT", "AU__V1__ROLLOUT_CONTROL_REQUEST__OP__ABORT", 3 },
+};
+static const ProtobufCIntRange au__v1__rollout_control_request__op__value_ranges[] = {
+{0, 0},{0, 4}
+};
+static const ProtobufCEnumValueIndex au__v1__rollout_control_request__op__enum_values_by_name[4] =
+{
+  { "ABORT", 3 },
+  { "OP_UNSPECIFIED", 0 },
+  { "PAUSE", 1 },
+  { "RESUME", 2 },
+};
+const ProtobufCEnumDescriptor au__v1__rollout_control_request__op__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "au.v1.RolloutControlRequest.Op",
+  "Op",
+  "Au__V1__RolloutControlRequest__Op",
+  "au.v1",
+  4,
+  au__v1__rollout_control_request__op__enum_values_by_number,
+  4,
+  au__v1__rollout_control_request__op__enum_values_by_name,
+  1,
+  au__v1__rollout_control_request__op__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCFieldDescriptor au__v1__rollout_control_request__field_descriptors[3] =
+{
+  {
+    "op",
+    1,
+    PROTOBUF_C_LABEL_REQUIRED,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__RolloutControlRequest, op),
+    &au__v1__rollout_control_request__op__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "agent",
+    2,
+    PROTOBUF_C_LABEL_REQUIRED,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__RolloutControlRequest, agent),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    3,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__RolloutControlRequest, reason),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned au__v1__rollout_control_request__field_indices_by_name[] = {
+  1,   /* field[1] = agent */
+  0,   /* field[0] = op */
+  2,   /* field[2] = reason */
+};
+static const ProtobufCIntRange au__v1__rollout_control_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor au__v1__rollout_control_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "au.v1.RolloutControlRequest",
+  "RolloutControlRequest",
+  "Au__V1__RolloutControlRequest",
+  "au.v1",
+  sizeof(Au__V1__RolloutControlRequest),
+  3,
+  au__v1__rollout_control_request__field_descriptors,
+  au__v1__rollout_control_request__field_indices_by_name,
+  1,  au__v1__rollout_control_request__number_ranges,
+  (ProtobufCMessageInit) au__v1__rollout_control_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor au__v1__rollout_control_reply__field_descriptors[1] =
+{
+  {
+    "rollout",
+    1,
+    PROTOBUF_C_LABEL_REQUIRED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Au__V1__RolloutControlReply, rollout),
+    &au__v1__rollout__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned au__v1__rollout_control_reply__field_indices_by_name[] = {
+  0,   /* field[0] = rollout */
+};
+static const ProtobufCIntRange au__v1__rollout_control_reply__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor au__v1__rollout_control_reply__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "au.v1.RolloutControlReply",
+  "RolloutControlReply",
+  "Au__V1__RolloutControlReply",
+  "au.v1",
+  sizeof(Au__V1__RolloutControlReply),
+  1,
+  au__v1__rollout_control_reply__field_descriptors,
+  au__v1__rollout_control_reply__field_indices_by_name,
+  1,  au__v1__rollout_control_reply__number_ranges,
+  (ProtobufCMessageInit) au__v1__rollout_control_reply__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue au__v1__status__enum_values_by_number[17] =
 {
   { "OK", "AU__V1__STATUS__OK", 0 },
@@ -4925,18 +6977,20 @@ const ProtobufCEnumDescriptor au__v1__status__descriptor =
   au__v1__status__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue au__v1__action__enum_values_by_number[3] =
+static const ProtobufCEnumValue au__v1__action__enum_values_by_number[4] =
 {
   { "ACTION_UNSPECIFIED", "AU__V1__ACTION__ACTION_UNSPECIFIED", 0 },
   { "START", "AU__V1__ACTION__START", 1 },
   { "STOP", "AU__V1__ACTION__STOP", 2 },
+  { "REMOVE", "AU__V1__ACTION__REMOVE", 3 },
 };
 static const ProtobufCIntRange au__v1__action__value_ranges[] = {
-{0, 0},{0, 3}
+{0, 0},{0, 4}
 };
-static const ProtobufCEnumValueIndex au__v1__action__enum_values_by_name[3] =
+static const ProtobufCEnumValueIndex au__v1__action__enum_values_by_name[4] =
 {
   { "ACTION_UNSPECIFIED", 0 },
+  { "REMOVE", 3 },
   { "START", 1 },
   { "STOP", 2 },
 };
@@ -4947,9 +7001,9 @@ const ProtobufCEnumDescriptor au__v1__action__descriptor =
   "Action",
   "Au__V1__Action",
   "au.v1",
-  3,
+  4,
   au__v1__action__enum_values_by_number,
-  3,
+  4,
   au__v1__action__enum_values_by_name,
   1,
   au__v1__action__value_ranges,
@@ -4987,18 +7041,20 @@ const ProtobufCEnumDescriptor au__v1__host_state__descriptor =
   au__v1__host_state__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue au__v1__outcome__enum_values_by_number[4] =
+static const ProtobufCEnumValue au__v1__outcome__enum_values_by_number[5] =
 {
   { "OUTCOME_UNSPECIFIED", "AU__V1__OUTCOME__OUTCOME_UNSPECIFIED", 0 },
   { "OUTCOME_OK", "AU__V1__OUTCOME__OUTCOME_OK", 1 },
   { "OUTCOME_FAILED", "AU__V1__OUTCOME__OUTCOME_FAILED", 2 },
   { "OUTCOME_ROLLED_BACK", "AU__V1__OUTCOME__OUTCOME_ROLLED_BACK", 3 },
+  { "OUTCOME_CRASHED", "AU__V1__OUTCOME__OUTCOME_CRASHED", 4 },
 };
 static const ProtobufCIntRange au__v1__outcome__value_ranges[] = {
-{0, 0},{0, 4}
+{0, 0},{0, 5}
 };
-static const ProtobufCEnumValueIndex au__v1__outcome__enum_values_by_name[4] =
+static const ProtobufCEnumValueIndex au__v1__outcome__enum_values_by_name[5] =
 {
+  { "OUTCOME_CRASHED", 4 },
   { "OUTCOME_FAILED", 2 },
   { "OUTCOME_OK", 1 },
   { "OUTCOME_ROLLED_BACK", 3 },
@@ -5011,12 +7067,48 @@ const ProtobufCEnumDescriptor au__v1__outcome__descriptor =
   "Outcome",
   "Au__V1__Outcome",
   "au.v1",
-  4,
+  5,
   au__v1__outcome__enum_values_by_number,
-  4,
+  5,
   au__v1__outcome__enum_values_by_name,
   1,
   au__v1__outcome__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue au__v1__rollout_state__enum_values_by_number[6] =
+{
+  { "ROLLOUT_STATE_UNSPECIFIED", "AU__V1__ROLLOUT_STATE__ROLLOUT_STATE_UNSPECIFIED", 0 },
+  { "ROLLOUT_RUNNING", "AU__V1__ROLLOUT_STATE__ROLLOUT_RUNNING", 1 },
+  { "ROLLOUT_PAUSED", "AU__V1__ROLLOUT_STATE__ROLLOUT_PAUSED", 2 },
+  { "ROLLOUT_HALTED", "AU__V1__ROLLOUT_STATE__ROLLOUT_HALTED", 3 },
+  { "ROLLOUT_DONE", "AU__V1__ROLLOUT_STATE__ROLLOUT_DONE", 4 },
+  { "ROLLOUT_ABORTED", "AU__V1__ROLLOUT_STATE__ROLLOUT_ABORTED", 5 },
+};
+static const ProtobufCIntRange au__v1__rollout_state__value_ranges[] = {
+{0, 0},{0, 6}
+};
+static const ProtobufCEnumValueIndex au__v1__rollout_state__enum_values_by_name[6] =
+{
+  { "ROLLOUT_ABORTED", 5 },
+  { "ROLLOUT_DONE", 4 },
+  { "ROLLOUT_HALTED", 3 },
+  { "ROLLOUT_PAUSED", 2 },
+  { "ROLLOUT_RUNNING", 1 },
+  { "ROLLOUT_STATE_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor au__v1__rollout_state__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "au.v1.RolloutState",
+  "RolloutState",
+  "Au__V1__RolloutState",
+  "au.v1",
+  6,
+  au__v1__rollout_state__enum_values_by_number,
+  6,
+  au__v1__rollout_state__enum_values_by_name,
+  1,
+  au__v1__rollout_state__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
 static const ProtobufCMethodDescriptor au__v1__host_service__method_descriptors[4] =
@@ -5082,7 +7174,7 @@ void au__v1__host_service__init (Au__V1__HostService_Service *service,
                                      &au__v1__host_service__descriptor,
                                      (ProtobufCServiceDestroy) destroy);
 }
-static const ProtobufCMethodDescriptor au__v1__admin_service__method_descriptors[10] =
+static const ProtobufCMethodDescriptor au__v1__admin_service__method_descriptors[15] =
 {
   { "UploadPackage", &au__v1__upload_package_request__descriptor, &au__v1__upload_package_reply__descriptor },
   { "SetVersion", &au__v1__set_version_request__descriptor, &au__v1__set_version_reply__descriptor },
@@ -5094,14 +7186,24 @@ static const ProtobufCMethodDescriptor au__v1__admin_service__method_descriptors
   { "Status", &au__v1__status_request__descriptor, &au__v1__status_reply__descriptor },
   { "Audit", &au__v1__audit_request__descriptor, &au__v1__audit_reply__descriptor },
   { "LogVerbose", &au__v1__log_verbose_request__descriptor, &au__v1__log_verbose_reply__descriptor },
+  { "HostShow", &au__v1__host_show_request__descriptor, &au__v1__host_show_reply__descriptor },
+  { "Retry", &au__v1__retry_request__descriptor, &au__v1__retry_reply__descriptor },
+  { "RolloutStart", &au__v1__rollout_start_request__descriptor, &au__v1__rollout_start_reply__descriptor },
+  { "RolloutStatus", &au__v1__rollout_status_request__descriptor, &au__v1__rollout_status_reply__descriptor },
+  { "RolloutControl", &au__v1__rollout_control_request__descriptor, &au__v1__rollout_control_reply__descriptor },
 };
 const unsigned au__v1__admin_service__method_indices_by_name[] = {
   8,        /* Audit */
   5,        /* HostAction */
+  10,        /* HostShow */
   4,        /* ListHosts */
   6,        /* ListPackages */
   3,        /* ListRules */
   9,        /* LogVerbose */
+  11,        /* Retry */
+  14,        /* RolloutControl */
+  12,        /* RolloutStart */
+  13,        /* RolloutStatus */
   1,        /* SetVersion */
   7,        /* Status */
   2,        /* Unset */
@@ -5114,7 +7216,7 @@ const ProtobufCServiceDescriptor au__v1__admin_service__descriptor =
   "AdminService",
   "Au__V1__AdminService",
   "au.v1",
-  10,
+  15,
   au__v1__admin_service__method_descriptors,
   au__v1__admin_service__method_indices_by_name
 };
@@ -5197,6 +7299,46 @@ void au__v1__admin_service__log_verbose(ProtobufCService *service,
 {
   assert(service->descriptor == &au__v1__admin_service__descriptor);
   service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void au__v1__admin_service__host_show(ProtobufCService *service,
+                                      const Au__V1__HostShowRequest *input,
+                                      Au__V1__HostShowReply_Closure closure,
+                                      void *closure_data)
+{
+  assert(service->descriptor == &au__v1__admin_service__descriptor);
+  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void au__v1__admin_service__retry(ProtobufCService *service,
+                                  const Au__V1__RetryRequest *input,
+                                  Au__V1__RetryReply_Closure closure,
+                                  void *closure_data)
+{
+  assert(service->descriptor == &au__v1__admin_service__descriptor);
+  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void au__v1__admin_service__rollout_start(ProtobufCService *service,
+                                          const Au__V1__RolloutStartRequest *input,
+                                          Au__V1__RolloutStartReply_Closure closure,
+                                          void *closure_data)
+{
+  assert(service->descriptor == &au__v1__admin_service__descriptor);
+  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void au__v1__admin_service__rollout_status(ProtobufCService *service,
+                                           const Au__V1__RolloutStatusRequest *input,
+                                           Au__V1__RolloutStatusReply_Closure closure,
+                                           void *closure_data)
+{
+  assert(service->descriptor == &au__v1__admin_service__descriptor);
+  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void au__v1__admin_service__rollout_control(ProtobufCService *service,
+                                            const Au__V1__RolloutControlRequest *input,
+                                            Au__V1__RolloutControlReply_Closure closure,
+                                            void *closure_data)
+{
+  assert(service->descriptor == &au__v1__admin_service__descriptor);
+  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void au__v1__admin_service__init (Au__V1__AdminService_Service *service,
                                   Au__V1__AdminService_ServiceDestroy destroy)

@@ -56,6 +56,20 @@ typedef struct Au__V1__AuditRequest Au__V1__AuditRequest;
 typedef struct Au__V1__AuditReply Au__V1__AuditReply;
 typedef struct Au__V1__LogVerboseRequest Au__V1__LogVerboseRequest;
 typedef struct Au__V1__LogVerboseReply Au__V1__LogVerboseReply;
+typedef struct Au__V1__ReportEntry Au__V1__ReportEntry;
+typedef struct Au__V1__HostShowRequest Au__V1__HostShowRequest;
+typedef struct Au__V1__HostShowReply Au__V1__HostShowReply;
+typedef struct Au__V1__RetryRequest Au__V1__RetryRequest;
+typedef struct Au__V1__RetryReply Au__V1__RetryReply;
+typedef struct Au__V1__RolloutWave Au__V1__RolloutWave;
+typedef struct Au__V1__FailureSignature Au__V1__FailureSignature;
+typedef struct Au__V1__Rollout Au__V1__Rollout;
+typedef struct Au__V1__RolloutStartRequest Au__V1__RolloutStartRequest;
+typedef struct Au__V1__RolloutStartReply Au__V1__RolloutStartReply;
+typedef struct Au__V1__RolloutStatusRequest Au__V1__RolloutStatusRequest;
+typedef struct Au__V1__RolloutStatusReply Au__V1__RolloutStatusReply;
+typedef struct Au__V1__RolloutControlRequest Au__V1__RolloutControlRequest;
+typedef struct Au__V1__RolloutControlReply Au__V1__RolloutControlReply;
 
 
 /* --- enums --- */
@@ -68,6 +82,13 @@ typedef enum _Au__V1__HostActionRequest__Op {
   AU__V1__HOST_ACTION_REQUEST__OP__ADD = 4
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(AU__V1__HOST_ACTION_REQUEST__OP)
 } Au__V1__HostActionRequest__Op;
+typedef enum _Au__V1__RolloutControlRequest__Op {
+  AU__V1__ROLLOUT_CONTROL_REQUEST__OP__OP_UNSPECIFIED = 0,
+  AU__V1__ROLLOUT_CONTROL_REQUEST__OP__PAUSE = 1,
+  AU__V1__ROLLOUT_CONTROL_REQUEST__OP__RESUME = 2,
+  AU__V1__ROLLOUT_CONTROL_REQUEST__OP__ABORT = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(AU__V1__ROLLOUT_CONTROL_REQUEST__OP)
+} Au__V1__RolloutControlRequest__Op;
 /*
  * gRPC's status names and numbers, one to one with enum au_status.
  */
@@ -94,7 +115,11 @@ typedef enum _Au__V1__Status {
 typedef enum _Au__V1__Action {
   AU__V1__ACTION__ACTION_UNSPECIFIED = 0,
   AU__V1__ACTION__START = 1,
-  AU__V1__ACTION__STOP = 2
+  AU__V1__ACTION__STOP = 2,
+  /*
+   * stop it and delete the agent's folder
+   */
+  AU__V1__ACTION__REMOVE = 3
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(AU__V1__ACTION)
 } Au__V1__Action;
 typedef enum _Au__V1__HostState {
@@ -108,9 +133,28 @@ typedef enum _Au__V1__Outcome {
   AU__V1__OUTCOME__OUTCOME_UNSPECIFIED = 0,
   AU__V1__OUTCOME__OUTCOME_OK = 1,
   AU__V1__OUTCOME__OUTCOME_FAILED = 2,
-  AU__V1__OUTCOME__OUTCOME_ROLLED_BACK = 3
+  AU__V1__OUTCOME__OUTCOME_ROLLED_BACK = 3,
+  /*
+   * the current version was found not
+   */
+  AU__V1__OUTCOME__OUTCOME_CRASHED = 4
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(AU__V1__OUTCOME)
 } Au__V1__Outcome;
+typedef enum _Au__V1__RolloutState {
+  AU__V1__ROLLOUT_STATE__ROLLOUT_STATE_UNSPECIFIED = 0,
+  AU__V1__ROLLOUT_STATE__ROLLOUT_RUNNING = 1,
+  AU__V1__ROLLOUT_STATE__ROLLOUT_PAUSED = 2,
+  /*
+   * stopped itself: see reason
+   */
+  AU__V1__ROLLOUT_STATE__ROLLOUT_HALTED = 3,
+  /*
+   * every wave converged; now the default
+   */
+  AU__V1__ROLLOUT_STATE__ROLLOUT_DONE = 4,
+  AU__V1__ROLLOUT_STATE__ROLLOUT_ABORTED = 5
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(AU__V1__ROLLOUT_STATE)
+} Au__V1__RolloutState;
 
 /* --- messages --- */
 
@@ -257,10 +301,28 @@ struct  Au__V1__AgentStatus
    */
   char *status;
   char *last_error;
+  /*
+   * A version that failed on this host and is not tried again until what
+   * meta asks for changes or meta hands out a newer retry token.
+   */
+  char *failed_version;
+  /*
+   * the step it failed at: start, health, ...
+   */
+  char *failed_step;
+  /*
+   * crashes of the current version
+   */
+  protobuf_c_boolean has_crashes;
+  uint32_t crashes;
+  /*
+   * a version inside its health window
+   */
+  char *probation;
 };
 #define AU__V1__AGENT_STATUS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&au__v1__agent_status__descriptor) \
-    , NULL, NULL, NULL, NULL }
+    , NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL }
 
 
 struct  Au__V1__HeartbeatRequest
@@ -283,6 +345,9 @@ struct  Au__V1__DesiredAgent
 {
   ProtobufCMessage base;
   char *name;
+  /*
+   * "" with STOP or REMOVE: any version
+   */
   char *version;
   Au__V1__Action action;
   /*
@@ -295,10 +360,17 @@ struct  Au__V1__DesiredAgent
    */
   protobuf_c_boolean has_hash;
   ProtobufCBinaryData hash;
+  /*
+   * Grows when an operator asks failed hosts to try again (metactl retry):
+   * a version that failed on the host is retried when this is larger than
+   * the token it had when it failed.
+   */
+  protobuf_c_boolean has_retry;
+  uint64_t retry;
 };
 #define AU__V1__DESIRED_AGENT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&au__v1__desired_agent__descriptor) \
-    , NULL, NULL, AU__V1__ACTION__ACTION_UNSPECIFIED, 0, 0, 0, {0,NULL} }
+    , NULL, NULL, AU__V1__ACTION__ACTION_UNSPECIFIED, 0, 0, 0, {0,NULL}, 0, 0 }
 
 
 struct  Au__V1__HeartbeatReply
@@ -463,6 +535,9 @@ struct  Au__V1__SetVersionRequest
 {
   ProtobufCMessage base;
   char *agent;
+  /*
+   * may be "" with STOP or REMOVE
+   */
   char *version;
   Au__V1__Action action;
   /*
@@ -570,10 +645,21 @@ struct  Au__V1__HostAgent
   char *last_failure;
   protobuf_c_boolean has_last_failure_ms;
   uint64_t last_failure_ms;
+  /*
+   * failed on the host, not retried
+   */
+  char *failed_version;
+  char *failed_step;
+  protobuf_c_boolean has_crashes;
+  uint32_t crashes;
+  /*
+   * in its health window
+   */
+  char *probation;
 };
 #define AU__V1__HOST_AGENT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&au__v1__host_agent__descriptor) \
-    , NULL, NULL, NULL, NULL, NULL, 0, AU__V1__ACTION__ACTION_UNSPECIFIED, 0, 0, NULL, 0, 0 }
+    , NULL, NULL, NULL, NULL, NULL, 0, AU__V1__ACTION__ACTION_UNSPECIFIED, 0, 0, NULL, 0, 0, NULL, NULL, 0, 0, NULL }
 
 
 struct  Au__V1__Host
@@ -729,10 +815,19 @@ struct  Au__V1__AgentSummary
   uint32_t hosts_failed;
   protobuf_c_boolean has_hosts_stale;
   uint32_t hosts_stale;
+  /*
+   * the agent's rules
+   */
+  size_t n_rules;
+  Au__V1__Rule **rules;
+  /*
+   * the agent's newest rollout
+   */
+  Au__V1__Rollout *rollout;
 };
 #define AU__V1__AGENT_SUMMARY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&au__v1__agent_summary__descriptor) \
-    , NULL, NULL, 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0 }
+    , NULL, NULL, 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0,NULL, NULL }
 
 
 struct  Au__V1__StatusRequest
@@ -812,6 +907,312 @@ struct  Au__V1__LogVerboseReply
 #define AU__V1__LOG_VERBOSE_REPLY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&au__v1__log_verbose_reply__descriptor) \
     , 0, 0 }
+
+
+/*
+ * One stored install report, for `metactl hosts show`.
+ */
+struct  Au__V1__ReportEntry
+{
+  ProtobufCMessage base;
+  char *agent;
+  char *version;
+  char *from_version;
+  Au__V1__Outcome outcome;
+  protobuf_c_boolean has_action;
+  Au__V1__Action action;
+  char *step;
+  protobuf_c_boolean has_exit_code;
+  int32_t exit_code;
+  char *output_tail;
+  protobuf_c_boolean has_duration_ms;
+  uint32_t duration_ms;
+  char *message;
+  /*
+   * host clock
+   */
+  protobuf_c_boolean has_time_ms;
+  uint64_t time_ms;
+  /*
+   * meta clock
+   */
+  protobuf_c_boolean has_received_ms;
+  uint64_t received_ms;
+};
+#define AU__V1__REPORT_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&au__v1__report_entry__descriptor) \
+    , NULL, NULL, NULL, AU__V1__OUTCOME__OUTCOME_UNSPECIFIED, 0, AU__V1__ACTION__ACTION_UNSPECIFIED, NULL, 0, 0, NULL, 0, 0, NULL, 0, 0, 0, 0 }
+
+
+struct  Au__V1__HostShowRequest
+{
+  ProtobufCMessage base;
+  char *hostname;
+  /*
+   * default 5, at most 100
+   */
+  protobuf_c_boolean has_reports_per_agent;
+  uint32_t reports_per_agent;
+};
+#define AU__V1__HOST_SHOW_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&au__v1__host_show_request__descriptor) \
+    , NULL, 0, 0 }
+
+
+struct  Au__V1__HostShowReply
+{
+  ProtobufCMessage base;
+  Au__V1__Host *host;
+  /*
+   * per agent, newest first
+   */
+  size_t n_reports;
+  Au__V1__ReportEntry **reports;
+  protobuf_c_boolean has_now_ms;
+  uint64_t now_ms;
+};
+#define AU__V1__HOST_SHOW_REPLY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&au__v1__host_show_reply__descriptor) \
+    , NULL, 0,NULL, 0, 0 }
+
+
+struct  Au__V1__RetryRequest
+{
+  ProtobufCMessage base;
+  char *agent;
+  /*
+   * absent: every host
+   */
+  Au__V1__Selector *selector;
+  /*
+   * only the hosts failed for agent now
+   */
+  protobuf_c_boolean has_failed;
+  protobuf_c_boolean failed;
+};
+#define AU__V1__RETRY_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&au__v1__retry_request__descriptor) \
+    , NULL, NULL, 0, 0 }
+
+
+struct  Au__V1__RetryReply
+{
+  ProtobufCMessage base;
+  /*
+   * hosts named (with failed), else 0
+   */
+  protobuf_c_boolean has_hosts;
+  uint32_t hosts;
+  protobuf_c_boolean has_token;
+  uint64_t token;
+};
+#define AU__V1__RETRY_REPLY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&au__v1__retry_reply__descriptor) \
+    , 0, 0, 0, 0 }
+
+
+struct  Au__V1__RolloutWave
+{
+  ProtobufCMessage base;
+  uint32_t percent;
+  /*
+   * hosts in this wave (not earlier ones)
+   */
+  protobuf_c_boolean has_hosts;
+  uint32_t hosts;
+  protobuf_c_boolean has_converged;
+  uint32_t converged;
+  protobuf_c_boolean has_failed;
+  uint32_t failed;
+  protobuf_c_boolean has_pending;
+  uint32_t pending;
+  protobuf_c_boolean has_stale;
+  uint32_t stale;
+  /*
+   * 0: not reached yet
+   */
+  protobuf_c_boolean has_started_ms;
+  uint64_t started_ms;
+};
+#define AU__V1__ROLLOUT_WAVE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&au__v1__rollout_wave__descriptor) \
+    , 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+
+
+struct  Au__V1__FailureSignature
+{
+  ProtobufCMessage base;
+  /*
+   * step: message with numbers masked
+   */
+  char *signature;
+  uint32_t hosts;
+  char *sample_host;
+  char *sample_message;
+};
+#define AU__V1__FAILURE_SIGNATURE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&au__v1__failure_signature__descriptor) \
+    , NULL, 0, NULL, NULL }
+
+
+struct  Au__V1__Rollout
+{
+  ProtobufCMessage base;
+  uint64_t id;
+  char *agent;
+  char *version;
+  Au__V1__RolloutState state;
+  /*
+   * cumulative percents, e.g. 1 10 50 100
+   */
+  size_t n_waves;
+  uint32_t *waves;
+  /*
+   * index of the current wave
+   */
+  protobuf_c_boolean has_wave;
+  uint32_t wave;
+  protobuf_c_boolean has_bake_ms;
+  uint64_t bake_ms;
+  protobuf_c_boolean has_max_failed;
+  uint32_t max_failed;
+  /*
+   * max_failed is a percent of hosts
+   */
+  protobuf_c_boolean has_max_failed_percent;
+  protobuf_c_boolean max_failed_percent;
+  protobuf_c_boolean has_same_error;
+  uint32_t same_error;
+  /*
+   * only hosts with this prefix; "" all
+   */
+  char *prefix;
+  /*
+   * why it halted, paused or aborted
+   */
+  char *reason;
+  /*
+   * the default before it
+   */
+  char *previous_version;
+  protobuf_c_boolean has_created_ms;
+  uint64_t created_ms;
+  char *created_by;
+  protobuf_c_boolean has_updated_ms;
+  uint64_t updated_ms;
+  /*
+   * every host of the wave settled
+   */
+  protobuf_c_boolean has_bake_started_ms;
+  uint64_t bake_started_ms;
+  size_t n_wave_stats;
+  Au__V1__RolloutWave **wave_stats;
+  /*
+   * most hosts first
+   */
+  size_t n_signatures;
+  Au__V1__FailureSignature **signatures;
+};
+#define AU__V1__ROLLOUT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&au__v1__rollout__descriptor) \
+    , 0, NULL, NULL, AU__V1__ROLLOUT_STATE__ROLLOUT_STATE_UNSPECIFIED, 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0, 0, NULL, 0, 0, 0, 0, 0,NULL, 0,NULL }
+
+
+struct  Au__V1__RolloutStartRequest
+{
+  ProtobufCMessage base;
+  char *agent;
+  char *version;
+  /*
+   * default 1 10 50 100
+   */
+  size_t n_waves;
+  uint32_t *waves;
+  /*
+   * default 10 minutes
+   */
+  protobuf_c_boolean has_bake_ms;
+  uint64_t bake_ms;
+  /*
+   * default 5 percent
+   */
+  protobuf_c_boolean has_max_failed;
+  uint32_t max_failed;
+  protobuf_c_boolean has_max_failed_percent;
+  protobuf_c_boolean max_failed_percent;
+  /*
+   * default 3 hosts
+   */
+  protobuf_c_boolean has_same_error;
+  uint32_t same_error;
+  /*
+   * a prefix only
+   */
+  Au__V1__Selector *selector;
+};
+#define AU__V1__ROLLOUT_START_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&au__v1__rollout_start_request__descriptor) \
+    , NULL, NULL, 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0, NULL }
+
+
+struct  Au__V1__RolloutStartReply
+{
+  ProtobufCMessage base;
+  Au__V1__Rollout *rollout;
+};
+#define AU__V1__ROLLOUT_START_REPLY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&au__v1__rollout_start_reply__descriptor) \
+    , NULL }
+
+
+struct  Au__V1__RolloutStatusRequest
+{
+  ProtobufCMessage base;
+  char *agent;
+  /*
+   * finished ones too
+   */
+  protobuf_c_boolean has_all;
+  protobuf_c_boolean all;
+};
+#define AU__V1__ROLLOUT_STATUS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&au__v1__rollout_status_request__descriptor) \
+    , NULL, 0, 0 }
+
+
+struct  Au__V1__RolloutStatusReply
+{
+  ProtobufCMessage base;
+  size_t n_rollouts;
+  Au__V1__Rollout **rollouts;
+  protobuf_c_boolean has_now_ms;
+  uint64_t now_ms;
+};
+#define AU__V1__ROLLOUT_STATUS_REPLY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&au__v1__rollout_status_reply__descriptor) \
+    , 0,NULL, 0, 0 }
+
+
+struct  Au__V1__RolloutControlRequest
+{
+  ProtobufCMessage base;
+  Au__V1__RolloutControlRequest__Op op;
+  char *agent;
+  char *reason;
+};
+#define AU__V1__ROLLOUT_CONTROL_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&au__v1__rollout_control_request__descriptor) \
+    , AU__V1__ROLLOUT_CONTROL_REQUEST__OP__OP_UNSPECIFIED, NULL, NULL }
+
+
+struct  Au__V1__RolloutControlReply
+{
+  ProtobufCMessage base;
+  Au__V1__Rollout *rollout;
+};
+#define AU__V1__ROLLOUT_CONTROL_REPLY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&au__v1__rollout_control_reply__descriptor) \
+    , NULL }
 
 
 /* Au__V1__SignedAuth methods */
@@ -1593,6 +1994,272 @@ Au__V1__LogVerboseReply *
 void   au__v1__log_verbose_reply__free_unpacked
                      (Au__V1__LogVerboseReply *message,
                       ProtobufCAllocator *allocator);
+/* Au__V1__ReportEntry methods */
+void   au__v1__report_entry__init
+                     (Au__V1__ReportEntry         *message);
+size_t au__v1__report_entry__get_packed_size
+                     (const Au__V1__ReportEntry   *message);
+size_t au__v1__report_entry__pack
+                     (const Au__V1__ReportEntry   *message,
+                      uint8_t             *out);
+size_t au__v1__report_entry__pack_to_buffer
+                     (const Au__V1__ReportEntry   *message,
+                      ProtobufCBuffer     *buffer);
+Au__V1__ReportEntry *
+       au__v1__report_entry__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   au__v1__report_entry__free_unpacked
+                     (Au__V1__ReportEntry *message,
+                      ProtobufCAllocator *allocator);
+/* Au__V1__HostShowRequest methods */
+void   au__v1__host_show_request__init
+                     (Au__V1__HostShowRequest         *message);
+size_t au__v1__host_show_request__get_packed_size
+                     (const Au__V1__HostShowRequest   *message);
+size_t au__v1__host_show_request__pack
+                     (const Au__V1__HostShowRequest   *message,
+                      uint8_t             *out);
+size_t au__v1__host_show_request__pack_to_buffer
+                     (const Au__V1__HostShowRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Au__V1__HostShowRequest *
+       au__v1__host_show_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   au__v1__host_show_request__free_unpacked
+                     (Au__V1__HostShowRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Au__V1__HostShowReply methods */
+void   au__v1__host_show_reply__init
+                     (Au__V1__HostShowReply         *message);
+size_t au__v1__host_show_reply__get_packed_size
+                     (const Au__V1__HostShowReply   *message);
+size_t au__v1__host_show_reply__pack
+                     (const Au__V1__HostShowReply   *message,
+                      uint8_t             *out);
+size_t au__v1__host_show_reply__pack_to_buffer
+                     (const Au__V1__HostShowReply   *message,
+                      ProtobufCBuffer     *buffer);
+Au__V1__HostShowReply *
+       au__v1__host_show_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   au__v1__host_show_reply__free_unpacked
+                     (Au__V1__HostShowReply *message,
+                      ProtobufCAllocator *allocator);
+/* Au__V1__RetryRequest methods */
+void   au__v1__retry_request__init
+                     (Au__V1__RetryRequest         *message);
+size_t au__v1__retry_request__get_packed_size
+                     (const Au__V1__RetryRequest   *message);
+size_t au__v1__retry_request__pack
+                     (const Au__V1__RetryRequest   *message,
+                      uint8_t             *out);
+size_t au__v1__retry_request__pack_to_buffer
+                     (const Au__V1__RetryRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Au__V1__RetryRequest *
+       au__v1__retry_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   au__v1__retry_request__free_unpacked
+                     (Au__V1__RetryRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Au__V1__RetryReply methods */
+void   au__v1__retry_reply__init
+                     (Au__V1__RetryReply         *message);
+size_t au__v1__retry_reply__get_packed_size
+                     (const Au__V1__RetryReply   *message);
+size_t au__v1__retry_reply__pack
+                     (const Au__V1__RetryReply   *message,
+                      uint8_t             *out);
+size_t au__v1__retry_reply__pack_to_buffer
+                     (const Au__V1__RetryReply   *message,
+                      ProtobufCBuffer     *buffer);
+Au__V1__RetryReply *
+       au__v1__retry_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   au__v1__retry_reply__free_unpacked
+                     (Au__V1__RetryReply *message,
+                      ProtobufCAllocator *allocator);
+/* Au__V1__RolloutWave methods */
+void   au__v1__rollout_wave__init
+                     (Au__V1__RolloutWave         *message);
+size_t au__v1__rollout_wave__get_packed_size
+                     (const Au__V1__RolloutWave   *message);
+size_t au__v1__rollout_wave__pack
+                     (const Au__V1__RolloutWave   *message,
+                      uint8_t             *out);
+size_t au__v1__rollout_wave__pack_to_buffer
+                     (const Au__V1__RolloutWave   *message,
+                      ProtobufCBuffer     *buffer);
+Au__V1__RolloutWave *
+       au__v1__rollout_wave__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   au__v1__rollout_wave__free_unpacked
+                     (Au__V1__RolloutWave *message,
+                      ProtobufCAllocator *allocator);
+/* Au__V1__FailureSignature methods */
+void   au__v1__failure_signature__init
+                     (Au__V1__FailureSignature         *message);
+size_t au__v1__failure_signature__get_packed_size
+                     (const Au__V1__FailureSignature   *message);
+size_t au__v1__failure_signature__pack
+                     (const Au__V1__FailureSignature   *message,
+                      uint8_t             *out);
+size_t au__v1__failure_signature__pack_to_buffer
+                     (const Au__V1__FailureSignature   *message,
+                      ProtobufCBuffer     *buffer);
+Au__V1__FailureSignature *
+       au__v1__failure_signature__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   au__v1__failure_signature__free_unpacked
+                     (Au__V1__FailureSignature *message,
+                      ProtobufCAllocator *allocator);
+/* Au__V1__Rollout methods */
+void   au__v1__rollout__init
+                     (Au__V1__Rollout         *message);
+size_t au__v1__rollout__get_packed_size
+                     (const Au__V1__Rollout   *message);
+size_t au__v1__rollout__pack
+                     (const Au__V1__Rollout   *message,
+                      uint8_t             *out);
+size_t au__v1__rollout__pack_to_buffer
+                     (const Au__V1__Rollout   *message,
+                      ProtobufCBuffer     *buffer);
+Au__V1__Rollout *
+       au__v1__rollout__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   au__v1__rollout__free_unpacked
+                     (Au__V1__Rollout *message,
+                      ProtobufCAllocator *allocator);
+/* Au__V1__RolloutStartRequest methods */
+void   au__v1__rollout_start_request__init
+                     (Au__V1__RolloutStartRequest         *message);
+size_t au__v1__rollout_start_request__get_packed_size
+                     (const Au__V1__RolloutStartRequest   *message);
+size_t au__v1__rollout_start_request__pack
+                     (const Au__V1__RolloutStartRequest   *message,
+                      uint8_t             *out);
+size_t au__v1__rollout_start_request__pack_to_buffer
+                     (const Au__V1__RolloutStartRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Au__V1__RolloutStartRequest *
+       au__v1__rollout_start_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   au__v1__rollout_start_request__free_unpacked
+                     (Au__V1__RolloutStartRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Au__V1__RolloutStartReply methods */
+void   au__v1__rollout_start_reply__init
+                     (Au__V1__RolloutStartReply         *message);
+size_t au__v1__rollout_start_reply__get_packed_size
+                     (const Au__V1__RolloutStartReply   *message);
+size_t au__v1__rollout_start_reply__pack
+                     (const Au__V1__RolloutStartReply   *message,
+                      uint8_t             *out);
+size_t au__v1__rollout_start_reply__pack_to_buffer
+                     (const Au__V1__RolloutStartReply   *message,
+                      ProtobufCBuffer     *buffer);
+Au__V1__RolloutStartReply *
+       au__v1__rollout_start_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   au__v1__rollout_start_reply__free_unpacked
+                     (Au__V1__RolloutStartReply *message,
+                      ProtobufCAllocator *allocator);
+/* Au__V1__RolloutStatusRequest methods */
+void   au__v1__rollout_status_request__init
+                     (Au__V1__RolloutStatusRequest         *message);
+size_t au__v1__rollout_status_request__get_packed_size
+                     (const Au__V1__RolloutStatusRequest   *message);
+size_t au__v1__rollout_status_request__pack
+                     (const Au__V1__RolloutStatusRequest   *message,
+                      uint8_t             *out);
+size_t au__v1__rollout_status_request__pack_to_buffer
+                     (const Au__V1__RolloutStatusRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Au__V1__RolloutStatusRequest *
+       au__v1__rollout_status_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   au__v1__rollout_status_request__free_unpacked
+                     (Au__V1__RolloutStatusRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Au__V1__RolloutStatusReply methods */
+void   au__v1__rollout_status_reply__init
+                     (Au__V1__RolloutStatusReply         *message);
+size_t au__v1__rollout_status_reply__get_packed_size
+                     (const Au__V1__RolloutStatusReply   *message);
+size_t au__v1__rollout_status_reply__pack
+                     (const Au__V1__RolloutStatusReply   *message,
+                      uint8_t             *out);
+size_t au__v1__rollout_status_reply__pack_to_buffer
+                     (const Au__V1__RolloutStatusReply   *message,
+                      ProtobufCBuffer     *buffer);
+Au__V1__RolloutStatusReply *
+       au__v1__rollout_status_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   au__v1__rollout_status_reply__free_unpacked
+                     (Au__V1__RolloutStatusReply *message,
+                      ProtobufCAllocator *allocator);
+/* Au__V1__RolloutControlRequest methods */
+void   au__v1__rollout_control_request__init
+                     (Au__V1__RolloutControlRequest         *message);
+size_t au__v1__rollout_control_request__get_packed_size
+                     (const Au__V1__RolloutControlRequest   *message);
+size_t au__v1__rollout_control_request__pack
+                     (const Au__V1__RolloutControlRequest   *message,
+                      uint8_t             *out);
+size_t au__v1__rollout_control_request__pack_to_buffer
+                     (const Au__V1__RolloutControlRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Au__V1__RolloutControlRequest *
+       au__v1__rollout_control_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   au__v1__rollout_control_request__free_unpacked
+                     (Au__V1__RolloutControlRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Au__V1__RolloutControlReply methods */
+void   au__v1__rollout_control_reply__init
+                     (Au__V1__RolloutControlReply         *message);
+size_t au__v1__rollout_control_reply__get_packed_size
+                     (const Au__V1__RolloutControlReply   *message);
+size_t au__v1__rollout_control_reply__pack
+                     (const Au__V1__RolloutControlReply   *message,
+                      uint8_t             *out);
+size_t au__v1__rollout_control_reply__pack_to_buffer
+                     (const Au__V1__RolloutControlReply   *message,
+                      ProtobufCBuffer     *buffer);
+Au__V1__RolloutControlReply *
+       au__v1__rollout_control_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   au__v1__rollout_control_reply__free_unpacked
+                     (Au__V1__RolloutControlReply *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Au__V1__SignedAuth_Closure)
@@ -1718,6 +2385,48 @@ typedef void (*Au__V1__LogVerboseRequest_Closure)
 typedef void (*Au__V1__LogVerboseReply_Closure)
                  (const Au__V1__LogVerboseReply *message,
                   void *closure_data);
+typedef void (*Au__V1__ReportEntry_Closure)
+                 (const Au__V1__ReportEntry *message,
+                  void *closure_data);
+typedef void (*Au__V1__HostShowRequest_Closure)
+                 (const Au__V1__HostShowRequest *message,
+                  void *closure_data);
+typedef void (*Au__V1__HostShowReply_Closure)
+                 (const Au__V1__HostShowReply *message,
+                  void *closure_data);
+typedef void (*Au__V1__RetryRequest_Closure)
+                 (const Au__V1__RetryRequest *message,
+                  void *closure_data);
+typedef void (*Au__V1__RetryReply_Closure)
+                 (const Au__V1__RetryReply *message,
+                  void *closure_data);
+typedef void (*Au__V1__RolloutWave_Closure)
+                 (const Au__V1__RolloutWave *message,
+                  void *closure_data);
+typedef void (*Au__V1__FailureSignature_Closure)
+                 (const Au__V1__FailureSignature *message,
+                  void *closure_data);
+typedef void (*Au__V1__Rollout_Closure)
+                 (const Au__V1__Rollout *message,
+                  void *closure_data);
+typedef void (*Au__V1__RolloutStartRequest_Closure)
+                 (const Au__V1__RolloutStartRequest *message,
+                  void *closure_data);
+typedef void (*Au__V1__RolloutStartReply_Closure)
+                 (const Au__V1__RolloutStartReply *message,
+                  void *closure_data);
+typedef void (*Au__V1__RolloutStatusRequest_Closure)
+                 (const Au__V1__RolloutStatusRequest *message,
+                  void *closure_data);
+typedef void (*Au__V1__RolloutStatusReply_Closure)
+                 (const Au__V1__RolloutStatusReply *message,
+                  void *closure_data);
+typedef void (*Au__V1__RolloutControlRequest_Closure)
+                 (const Au__V1__RolloutControlRequest *message,
+                  void *closure_data);
+typedef void (*Au__V1__RolloutControlReply_Closure)
+                 (const Au__V1__RolloutControlReply *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -1813,6 +2522,26 @@ struct Au__V1__AdminService_Service
                       const Au__V1__LogVerboseRequest *input,
                       Au__V1__LogVerboseReply_Closure closure,
                       void *closure_data);
+  void (*host_show)(Au__V1__AdminService_Service *service,
+                    const Au__V1__HostShowRequest *input,
+                    Au__V1__HostShowReply_Closure closure,
+                    void *closure_data);
+  void (*retry)(Au__V1__AdminService_Service *service,
+                const Au__V1__RetryRequest *input,
+                Au__V1__RetryReply_Closure closure,
+                void *closure_data);
+  void (*rollout_start)(Au__V1__AdminService_Service *service,
+                        const Au__V1__RolloutStartRequest *input,
+                        Au__V1__RolloutStartReply_Closure closure,
+                        void *closure_data);
+  void (*rollout_status)(Au__V1__AdminService_Service *service,
+                         const Au__V1__RolloutStatusRequest *input,
+                         Au__V1__RolloutStatusReply_Closure closure,
+                         void *closure_data);
+  void (*rollout_control)(Au__V1__AdminService_Service *service,
+                          const Au__V1__RolloutControlRequest *input,
+                          Au__V1__RolloutControlReply_Closure closure,
+                          void *closure_data);
 };
 typedef void (*Au__V1__AdminService_ServiceDestroy)(Au__V1__AdminService_Service *);
 void au__v1__admin_service__init (Au__V1__AdminService_Service *service,
@@ -1830,7 +2559,12 @@ void au__v1__admin_service__init (Au__V1__AdminService_Service *service,
       function_prefix__ ## list_packages,\
       function_prefix__ ## status,\
       function_prefix__ ## audit,\
-      function_prefix__ ## log_verbose  }
+      function_prefix__ ## log_verbose,\
+      function_prefix__ ## host_show,\
+      function_prefix__ ## retry,\
+      function_prefix__ ## rollout_start,\
+      function_prefix__ ## rollout_status,\
+      function_prefix__ ## rollout_control  }
 void au__v1__admin_service__upload_package(ProtobufCService *service,
                                            const Au__V1__UploadPackageRequest *input,
                                            Au__V1__UploadPackageReply_Closure closure,
@@ -1871,6 +2605,26 @@ void au__v1__admin_service__log_verbose(ProtobufCService *service,
                                         const Au__V1__LogVerboseRequest *input,
                                         Au__V1__LogVerboseReply_Closure closure,
                                         void *closure_data);
+void au__v1__admin_service__host_show(ProtobufCService *service,
+                                      const Au__V1__HostShowRequest *input,
+                                      Au__V1__HostShowReply_Closure closure,
+                                      void *closure_data);
+void au__v1__admin_service__retry(ProtobufCService *service,
+                                  const Au__V1__RetryRequest *input,
+                                  Au__V1__RetryReply_Closure closure,
+                                  void *closure_data);
+void au__v1__admin_service__rollout_start(ProtobufCService *service,
+                                          const Au__V1__RolloutStartRequest *input,
+                                          Au__V1__RolloutStartReply_Closure closure,
+                                          void *closure_data);
+void au__v1__admin_service__rollout_status(ProtobufCService *service,
+                                           const Au__V1__RolloutStatusRequest *input,
+                                           Au__V1__RolloutStatusReply_Closure closure,
+                                           void *closure_data);
+void au__v1__admin_service__rollout_control(ProtobufCService *service,
+                                            const Au__V1__RolloutControlRequest *input,
+                                            Au__V1__RolloutControlReply_Closure closure,
+                                            void *closure_data);
 
 /* --- descriptors --- */
 
@@ -1878,6 +2632,7 @@ extern const ProtobufCEnumDescriptor    au__v1__status__descriptor;
 extern const ProtobufCEnumDescriptor    au__v1__action__descriptor;
 extern const ProtobufCEnumDescriptor    au__v1__host_state__descriptor;
 extern const ProtobufCEnumDescriptor    au__v1__outcome__descriptor;
+extern const ProtobufCEnumDescriptor    au__v1__rollout_state__descriptor;
 extern const ProtobufCMessageDescriptor au__v1__signed_auth__descriptor;
 extern const ProtobufCMessageDescriptor au__v1__request__descriptor;
 extern const ProtobufCMessageDescriptor au__v1__reply__descriptor;
@@ -1920,6 +2675,21 @@ extern const ProtobufCMessageDescriptor au__v1__audit_request__descriptor;
 extern const ProtobufCMessageDescriptor au__v1__audit_reply__descriptor;
 extern const ProtobufCMessageDescriptor au__v1__log_verbose_request__descriptor;
 extern const ProtobufCMessageDescriptor au__v1__log_verbose_reply__descriptor;
+extern const ProtobufCMessageDescriptor au__v1__report_entry__descriptor;
+extern const ProtobufCMessageDescriptor au__v1__host_show_request__descriptor;
+extern const ProtobufCMessageDescriptor au__v1__host_show_reply__descriptor;
+extern const ProtobufCMessageDescriptor au__v1__retry_request__descriptor;
+extern const ProtobufCMessageDescriptor au__v1__retry_reply__descriptor;
+extern const ProtobufCMessageDescriptor au__v1__rollout_wave__descriptor;
+extern const ProtobufCMessageDescriptor au__v1__failure_signature__descriptor;
+extern const ProtobufCMessageDescriptor au__v1__rollout__descriptor;
+extern const ProtobufCMessageDescriptor au__v1__rollout_start_request__descriptor;
+extern const ProtobufCMessageDescriptor au__v1__rollout_start_reply__descriptor;
+extern const ProtobufCMessageDescriptor au__v1__rollout_status_request__descriptor;
+extern const ProtobufCMessageDescriptor au__v1__rollout_status_reply__descriptor;
+extern const ProtobufCMessageDescriptor au__v1__rollout_control_request__descriptor;
+extern const ProtobufCEnumDescriptor    au__v1__rollout_control_request__op__descriptor;
+extern const ProtobufCMessageDescriptor au__v1__rollout_control_reply__descriptor;
 extern const ProtobufCServiceDescriptor au__v1__host_service__descriptor;
 extern const ProtobufCServiceDescriptor au__v1__admin_service__descriptor;
 

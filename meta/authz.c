@@ -29,6 +29,11 @@ static const struct {
     {"au.v1.AdminService/Status", ADMIN},
     {"au.v1.AdminService/Audit", ADMIN},
     {"au.v1.AdminService/LogVerbose", ADMIN},
+    {"au.v1.AdminService/HostShow", ADMIN},
+    {"au.v1.AdminService/Retry", ADMIN},
+    {"au.v1.AdminService/RolloutStart", ADMIN},
+    {"au.v1.AdminService/RolloutStatus", ADMIN},
+    {"au.v1.AdminService/RolloutControl", ADMIN},
 };
 
 unsigned

@@ -36,4 +36,27 @@ void admin_audit(Au__V1__AdminService_Service *svc,
     const Au__V1__AuditRequest *in, Au__V1__AuditReply_Closure closure,
     void *cd);
 
+/* HostShow: one host with its agents and the newest reports of each. */
+void admin_host_show(Au__V1__AdminService_Service *svc,
+    const Au__V1__HostShowRequest *in, Au__V1__HostShowReply_Closure closure,
+    void *cd);
+
+/* Retry: a new retry token for the hosts in->selector names (or the hosts
+ * failed for in->agent now), handed out with their next heartbeat. */
+void admin_retry(Au__V1__AdminService_Service *svc,
+    const Au__V1__RetryRequest *in, Au__V1__RetryReply_Closure closure,
+    void *cd);
+
+/* Rollouts (handlers_rollout.c): start one, show them, pause, resume or
+ * abort one. */
+void admin_rollout_start(Au__V1__AdminService_Service *svc,
+    const Au__V1__RolloutStartRequest            *in,
+    Au__V1__RolloutStartReply_Closure closure, void *cd);
+void admin_rollout_status(Au__V1__AdminService_Service *svc,
+    const Au__V1__RolloutStatusRequest            *in,
+    Au__V1__RolloutStatusReply_Closure closure, void *cd);
+void admin_rollout_control(Au__V1__AdminService_Service *svc,
+    const Au__V1__RolloutControlRequest            *in,
+    Au__V1__RolloutControlReply_Closure closure, void *cd);
+
 #endif

@@ -478,3 +478,30 @@ admin_audit(Au__V1__AdminService_Service *svc, const Au__V1__AuditRequest *in,
 	meta_reply(cd, (ProtobufCClosure)closure, &out, &err);
 	arena_free(&l.a);
 }
+
+/* ------------------------------------------------------------ failures */
+
+void
+admin_host_show(Au__V1__AdminService_Service *svc,
+    const Au__V1__HostShowRequest *in, Au__V1__HostShowReply_Closure closure,
+    void *cd)
+{
+	struct au_err err = AU_ERR_INIT;
+
+	(void)svc;
+	(void)in;
+	au_err_set(&err, AU_UNIMPLEMENTED, "hosts show: not implemented yet");
+	meta_reply(cd, (ProtobufCClosure)closure, NULL, &err);
+}
+
+void
+admin_retry(Au__V1__AdminService_Service *svc, const Au__V1__RetryRequest *in,
+    Au__V1__RetryReply_Closure closure, void *cd)
+{
+	struct au_err err = AU_ERR_INIT;
+
+	(void)svc;
+	(void)in;
+	au_err_set(&err, AU_UNIMPLEMENTED, "retry: not implemented yet");
+	meta_reply(cd, (ProtobufCClosure)closure, NULL, &err);
+}

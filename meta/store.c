@@ -112,6 +112,22 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "CREATE INDEX reports_agent ON reports(hostname, agent);"
     "CREATE TABLE audit(id INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL,"
     " who TEXT NOT NULL, action TEXT NOT NULL, detail TEXT);",
+    /* 2: phased rollouts (waves and thresholds as comma-separated text)
+     * and operators' retry tokens; reports by host, newest first. */
+    "CREATE TABLE rollouts(id INTEGER PRIMARY KEY, agent TEXT NOT NULL,"
+    " version TEXT NOT NULL, state INTEGER NOT NULL, waves TEXT NOT NULL,"
+    " wave INTEGER NOT NULL, thresholds TEXT NOT NULL,"
+    " bake_ms INTEGER NOT NULL, max_failed INTEGER NOT NULL,"
+    " max_failed_percent INTEGER NOT NULL, same_error INTEGER NOT NULL,"
+    " prefix TEXT NOT NULL, reason TEXT, previous_version TEXT,"
+    " created_ms INTEGER NOT NULL, created_by TEXT NOT NULL,"
+    " updated_ms INTEGER NOT NULL, wave_started_ms TEXT NOT NULL,"
+    " bake_started_ms INTEGER NOT NULL);"
+    "CREATE INDEX rollouts_agent ON rollouts(agent, id);"
+    "CREATE TABLE retries(agent TEXT NOT NULL, kind INTEGER NOT NULL,"
+    " match TEXT NOT NULL, token INTEGER NOT NULL,"
+    " PRIMARY KEY(agent, kind, match));"
+    "CREATE INDEX reports_host_time ON reports(hostname, agent, id);",
 };
 
 struct store {

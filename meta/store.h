@@ -29,7 +29,7 @@
 #include "sig.h"
 
 /* The newest schema this code writes. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* Host states, equal to the wire's au.v1.HostState. */
 enum store_host_state {
