@@ -50,13 +50,13 @@ void admin_retry(Au__V1__AdminService_Service *svc,
 /* Rollouts (handlers_rollout.c): start one, show them, pause, resume or
  * abort one. */
 void admin_rollout_start(Au__V1__AdminService_Service *svc,
-    const Au__V1__RolloutStartRequest            *in,
+    const Au__V1__RolloutStartRequest                 *in,
     Au__V1__RolloutStartReply_Closure closure, void *cd);
 void admin_rollout_status(Au__V1__AdminService_Service *svc,
-    const Au__V1__RolloutStatusRequest            *in,
+    const Au__V1__RolloutStatusRequest                 *in,
     Au__V1__RolloutStatusReply_Closure closure, void *cd);
 void admin_rollout_control(Au__V1__AdminService_Service *svc,
-    const Au__V1__RolloutControlRequest            *in,
+    const Au__V1__RolloutControlRequest                 *in,
     Au__V1__RolloutControlReply_Closure closure, void *cd);
 
 #endif

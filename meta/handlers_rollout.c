@@ -5,7 +5,6 @@
  * UNIMPLEMENTED.
  */
 #include "handlers_admin.h"
-
 #include "meta.h"
 
 static void
