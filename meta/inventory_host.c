@@ -131,6 +131,9 @@ agent_take_history(struct inv_agent *a, struct inv_agent *o)
 {
 	a->last_failure = o->last_failure;
 	a->last_failure_ms = o->last_failure_ms;
+	a->report_version = o->report_version;
+	a->report_outcome = o->report_outcome;
+	a->report_action = o->report_action;
 	a->last_failed = o->last_failed;
 	a->mismatch_since_ms = o->mismatch_since_ms;
 	o->last_failure = NULL;
@@ -438,6 +441,12 @@ inv_note_report(struct inv *inv, const struct store_report *r)
 	a = inv_agent_find(h, name);
 	if (a == NULL && (a = inv_agent_append(h, name)) == NULL)
 		return AU_RESOURCE_EXHAUSTED;
+	a->report_version =
+	    inv_intern(&inv->pool, inv_nonempty(r->version), &oom);
+	if (oom)
+		return AU_RESOURCE_EXHAUSTED;
+	a->report_outcome = (uint8_t)r->outcome;
+	a->report_action = (uint8_t)r->action;
 	free(a->last_failure);
 	a->last_failure = NULL;
 	a->last_failed =

@@ -38,6 +38,11 @@ struct inv_agent {
 	uint64_t    mismatch_since_ms;
 	uint8_t     reported;
 	uint8_t     last_failed;
+	/* The latest report about this agent: its version (interned; NULL
+	 * when none), outcome (au.v1.Outcome, 0 when none) and action. */
+	const char *report_version;
+	uint8_t     report_outcome;
+	uint8_t     report_action;
 };
 
 struct inv_host {
