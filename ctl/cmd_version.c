@@ -219,16 +219,13 @@ describe_sel(char *buf, size_t len, const struct sel_args *s, const char *none)
 		    off ? "; " : "", s->sel.percent);
 }
 
-/* Call SetVersion with req and print what was set: "demo 2.0.0 start:
- * prefix web-", "demo: stop (any version): default", or for remove
- * "demo: remove: host web-1: the agent is stopped ...". */
+/* Call SetVersion with req and print what was set (render_set_version). */
 static int
 set_call(struct ctl *ctl, const char *context,
     const Au__V1__SetVersionRequest *req, const struct sel_args *s)
 {
 	struct rpc_result        res = RPC_RESULT_INIT;
 	Au__V1__SetVersionReply *rep;
-	const char              *action = render_action_name(req->action);
 	char                     what[512];
 	int                      rc;
 
@@ -237,25 +234,8 @@ set_call(struct ctl *ctl, const char *context,
 		return rc;
 	rep = (Au__V1__SetVersionReply *)res.reply;
 	describe_sel(what, sizeof(what), s, "default");
-	if (ctl_json(ctl)) {
-		json_t *j = json_pack("{s:s,s:o,s:s,s:s,s:I}", "agent",
-		    req->agent, "version",
-		    *req->version ? out_json_str(req->version) : json_null(),
-		    "action", action, "selector", what, "rules_changed",
-		    (json_int_t)(rep->has_rules_changed ? rep->rules_changed
-		                                        : 0));
-		out_json_print(stdout, j);
-		json_decref(j);
-	} else if (req->action == AU__V1__ACTION__REMOVE) {
-		printf("%s: remove: %s: the agent is stopped and its folder "
-		       "deleted on the matching hosts\n",
-		    req->agent, what);
-	} else if (*req->version == '\0') {
-		printf("%s: %s (any version): %s\n", req->agent, action, what);
-	} else {
-		printf(
-		    "%s %s %s: %s\n", req->agent, req->version, action, what);
-	}
+	render_set_version(stdout, req, what,
+	    rep->has_rules_changed ? rep->rules_changed : 0, ctl_json(ctl));
 	rpc_result_fini(&res);
 	return CTL_EXIT_OK;
 }
@@ -305,41 +285,13 @@ cmd_remove(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 	return set_call(ctl, "remove", &req, &s);
 }
 
-/* "demo: retry token T for 3 failed hosts (prefix web-)", "... for
- * prefix web-", "... for every host". */
-static void
-retry_print(const Au__V1__RetryRequest *req, const Au__V1__RetryReply *rep,
-    const struct sel_args *s, int json)
-{
-	unsigned long long token = rep->has_token ? rep->token : 0;
-	uint32_t           n = rep->has_hosts ? rep->hosts : 0;
-	char               what[512];
-
-	describe_sel(what, sizeof(what), s, "every host");
-	if (json) {
-		json_t *j = json_pack("{s:s,s:I,s:I,s:b,s:s}", "agent",
-		    req->agent, "token", (json_int_t)token, "hosts",
-		    (json_int_t)n, "failed", s->failed, "selector", what);
-		out_json_print(stdout, j);
-		json_decref(j);
-	} else if (s->failed) {
-		printf("%s: retry token %llu for %u failed host%s", req->agent,
-		    token, n, n == 1 ? "" : "s");
-		if (s->any)
-			printf(" (%s)", what);
-		putchar('\n');
-	} else {
-		printf(
-		    "%s: retry token %llu for %s\n", req->agent, token, what);
-	}
-}
-
 static int
 cmd_retry(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 {
 	Au__V1__RetryRequest req = AU__V1__RETRY_REQUEST__INIT;
 	struct rpc_result    res = RPC_RESULT_INIT;
 	struct sel_args      s;
+	char                 what[512];
 	int                  rc;
 
 	if ((rc = parse_sel(ctl, cmd, argc, argv, SEL_FAILED, &s)) !=
@@ -353,7 +305,9 @@ cmd_retry(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 	if ((rc = ctl_call(ctl, ADMIN, "Retry", &req, "retry", &res)) !=
 	    CTL_EXIT_OK)
 		return rc;
-	retry_print(&req, (Au__V1__RetryReply *)res.reply, &s, ctl_json(ctl));
+	describe_sel(what, sizeof(what), &s, "every host");
+	render_retry(stdout, req.agent, (Au__V1__RetryReply *)res.reply,
+	    s.failed, s.any ? what : NULL, ctl_json(ctl));
 	rpc_result_fini(&res);
 	return CTL_EXIT_OK;
 }

@@ -502,6 +502,62 @@ render_host_show(
 }
 
 void
+render_set_version(FILE *f, const Au__V1__SetVersionRequest *req,
+    const char *what, uint32_t rules_changed, int json)
+{
+	const char *action = render_action_name(req->action);
+	json_t     *j;
+
+	if (json) {
+		j = json_pack("{s:o,s:o,s:s,s:o,s:I}", "agent",
+		    out_json_str(req->agent), "version",
+		    out_json_str(str_set(req->version) ? req->version : NULL),
+		    "action", action, "selector", out_json_str(what),
+		    "rules_changed", (json_int_t)rules_changed);
+		out_json_print(f, j);
+		json_decref(j);
+	} else if (req->action == AU__V1__ACTION__REMOVE) {
+		fprintf(f,
+		    "%s: remove: %s: the agent is stopped and its folder "
+		    "deleted on the matching hosts\n",
+		    req->agent, what);
+	} else if (!str_set(req->version)) {
+		fprintf(
+		    f, "%s: %s (any version): %s\n", req->agent, action, what);
+	} else {
+		fprintf(f, "%s %s %s: %s\n", req->agent, req->version, action,
+		    what);
+	}
+}
+
+void
+render_retry(FILE *f, const char *agent, const Au__V1__RetryReply *rep,
+    int failed, const char *sel, int json)
+{
+	unsigned long long token = rep->has_token ? rep->token : 0;
+	uint32_t           n = rep->has_hosts ? rep->hosts : 0;
+	json_t            *j;
+
+	if (json) {
+		j = json_pack("{s:o,s:I,s:I,s:b,s:o}", "agent",
+		    out_json_str(agent), "token", (json_int_t)token, "hosts",
+		    (json_int_t)n, "failed", failed, "selector",
+		    out_json_str(sel));
+		out_json_print(f, j);
+		json_decref(j);
+		return;
+	}
+	fprintf(f, "%s: retry token %llu for ", agent, token);
+	if (failed)
+		fprintf(f, "%u failed host%s", n, n == 1 ? "" : "s");
+	if (failed && sel != NULL)
+		fprintf(f, " (%s)", sel);
+	else if (!failed)
+		fputs(sel != NULL ? sel : "every host", f);
+	fputc('\n', f);
+}
+
+void
 render_host_state(
     FILE *f, const char *hostname, Au__V1__HostState state, int json)
 {

@@ -53,6 +53,21 @@ void render_rules(
 
 void render_audit(FILE *f, const Au__V1__AuditReply *rep, int json);
 
+/* What set-version or remove set, what being the selector in words
+ * ("default", "prefix web-"): "demo 2.0.0 start: prefix web-", "demo:
+ * stop (any version): default", "demo: remove: host web-1: the agent is
+ * stopped and its folder deleted on the matching hosts".  JSON: {agent,
+ * version (null for any), action, selector, rules_changed}. */
+void render_set_version(FILE *f, const Au__V1__SetVersionRequest *req,
+    const char *what, uint32_t rules_changed, int json);
+
+/* What retry did: "demo: retry token T for 3 failed hosts (prefix web-)",
+ * "demo: retry token T for prefix web-", "... for every host"; sel is the
+ * selector in words or NULL for none.  JSON: {agent, token, hosts, failed,
+ * selector (null for every host)}. */
+void render_retry(FILE *f, const char *agent, const Au__V1__RetryReply *rep,
+    int failed, const char *sel, int json);
+
 /* "pending", "accepted", "rejected", "unknown". */
 const char *render_host_state_name(Au__V1__HostState state);
 

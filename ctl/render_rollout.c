@@ -140,12 +140,16 @@ put_times(FILE *f, const Au__V1__Rollout *r, uint64_t now_ms)
 		    bake, sizeof(bake), r->has_bake_ms ? r->bake_ms : 0);
 		fprintf(f, "  baking since %s of %s\n", since, bake);
 	}
-	out_time(when, sizeof(when), r->has_created_ms ? r->created_ms : 0);
-	out_ago(
-	    ago, sizeof(ago), now_ms, r->has_created_ms ? r->created_ms : 0);
-	fprintf(f, "  previous: %s  created %s (%s) by %s\n",
-	    str_set(r->previous_version) ? r->previous_version : "none", when,
-	    ago, str_set(r->created_by) ? r->created_by : "-");
+	fprintf(f, "  previous: %s",
+	    str_set(r->previous_version) ? r->previous_version : "none");
+	if (r->has_created_ms && r->created_ms != 0) {
+		out_time(when, sizeof(when), r->created_ms);
+		out_ago(ago, sizeof(ago), now_ms, r->created_ms);
+		fprintf(f, "  created %s (%s)", when, ago);
+	}
+	if (str_set(r->created_by))
+		fprintf(f, " by %s", r->created_by);
+	fputc('\n', f);
 }
 
 /* The table of waves; a wave meta has no numbers for shows "-". */
