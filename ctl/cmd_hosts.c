@@ -27,6 +27,8 @@ static int cmd_list(
     struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv);
 static int cmd_show(
     struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv);
+static int parse_show(struct ctl *ctl, const struct ctl_cmd *cmd, int argc,
+    char **argv, Au__V1__HostShowRequest *req);
 static int cmd_action(
     struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv);
 static int cmd_add(

@@ -24,10 +24,14 @@
 
 static int cmd_set(
     struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv);
+struct sel_args;
+
 static int cmd_remove(
     struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv);
 static int cmd_retry(
     struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv);
+static int set_call(struct ctl *ctl, const char *context,
+    const Au__V1__SetVersionRequest *req, const struct sel_args *s);
 static int cmd_unset(
     struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv);
 static int cmd_rules(

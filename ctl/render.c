@@ -18,7 +18,13 @@ static char       *failure_cell(const Au__V1__Host *h);
 static json_t     *host_json(const Au__V1__Host *h);
 static json_t     *agent_json(const Au__V1__HostAgent *a);
 static void        put_flat(FILE *f, const char *s);
-static void        put_indented(FILE *f, const char *text, int indent);
+static const char *or_dash(const char *s);
+static void        put_desired(FILE *f, const Au__V1__HostAgent *a);
+static uint64_t    report_time(const Au__V1__ReportEntry *r);
+static int         agent_shown(const Au__V1__HostShowReply *rep, size_t i);
+static void        host_show_json(
+           FILE *f, const Au__V1__HostShowReply *rep, uint64_t now_ms);
+static void put_indented(FILE *f, const char *text, int indent);
 static void show_agent(FILE *f, const Au__V1__HostAgent *a, uint64_t now_ms);
 static void show_reports(FILE *f, const Au__V1__HostShowReply *rep,
     const char *agent, uint64_t now_ms);
@@ -376,8 +382,8 @@ show_report(FILE *f, const Au__V1__ReportEntry *r, uint64_t now_ms)
 	out_time(when, sizeof(when), report_time(r));
 	out_ago(ago, sizeof(ago), now_ms, report_time(r));
 	fprintf(f, "  %s (%s)  ", when, ago);
-	if (str_set(r->from_version) && str_set(r->version))
-		fprintf(f, "%s -> %s", r->from_version, r->version);
+	if (str_set(r->from_version))
+		fprintf(f, "%s -> %s", r->from_version, or_dash(r->version));
 	else
 		fputs(or_dash(r->version), f);
 	fprintf(f, "  %s", render_outcome_name(r->outcome));

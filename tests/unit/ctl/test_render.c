@@ -236,6 +236,7 @@ drill_reports(struct drill *d)
 	d->r2.has_received_ms = 1; /* no host time: meta's is shown */
 	d->r2.received_ms = NOW - 3600000;
 	d->r3.agent = "oldagent";
+	d->r3.from_version = "0.1";
 	d->r3.outcome = AU__V1__OUTCOME__OUTCOME_CRASHED;
 	d->r3.has_action = 1;
 	d->r3.action = AU__V1__ACTION__REMOVE;
@@ -353,7 +354,8 @@ test_host_show_text(void **state)
 	    "  no reports\n"
 	    "\n"
 	    "agent oldagent: not reported by the host\n"
-	    "  2025-11-24T22:10:38Z (1d ago)  -  crashed  action remove  "
+	    "  2025-11-24T22:10:38Z (1d ago)  0.1 -> -  crashed  action remove "
+	    " "
 	    "step remove\n");
 	/* A pending host that never reported anything. */
 	d.h.state = AU__V1__HOST_STATE__PENDING;
@@ -428,7 +430,7 @@ test_host_show_json(void **state)
 	    "      \"agent\": \"oldagent\",\n"
 	    "      \"duration_ms\": null,\n"
 	    "      \"exit_code\": null,\n"
-	    "      \"from_version\": null,\n"
+	    "      \"from_version\": \"0.1\",\n"
 	    "      \"message\": null,\n"
 	    "      \"outcome\": \"crashed\",\n"
 	    "      \"output_tail\": null,\n"
