@@ -41,15 +41,17 @@ static int cmd_status(
 static int cmd_audit(
     struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv);
 
-#define SELECTOR_HELP                                                        \
+#define SELECTOR_OPTS                                                        \
 	"  --host H     for host H (repeatable)\n"                           \
 	"  --prefix P   for hosts whose name starts with P (not empty)\n"    \
 	"  --percent N  for N% of hosts (1..100), chosen by a stable hash\n" \
 	"               of host and agent: the hosts in at 5% stay in at\n"  \
-	"               25%\n"                                               \
-	"Without a selector, the agent's default.  Precedence on a host:\n"  \
-	"its host rule, then the longest matching prefix, then the\n"        \
+	"               25%\n"
+#define SELECTOR_RULES                                                      \
+	"Without a selector, the agent's default.  Precedence on a host:\n" \
+	"its host rule, then the longest matching prefix, then the\n"       \
 	"percentage, then the default.\n"
+#define SELECTOR_HELP SELECTOR_OPTS SELECTOR_RULES
 
 const struct ctl_cmd ctl_cmds_version[] = {
     {"set-version",
@@ -57,9 +59,9 @@ const struct ctl_cmd ctl_cmds_version[] = {
         "Set the version (and start or stop) an agent should run",
         "Sets a rule: meta hands it to the matching hosts at their next\n"
         "heartbeat.  VERSION may be left out with --stop only: the agent\n"
-        "is stopped whatever version the host has.\n" SELECTOR_HELP
-        "  --stop       the agent should be stopped (default: started)\n"
-        "\n"
+        "is stopped whatever version the host has.\n" SELECTOR_OPTS
+        "  --stop       the agent should be stopped (default: "
+        "started)\n" SELECTOR_RULES "\n"
         "Examples:\n"
         "  metactl set-version demo 2.0.0 --prefix web-\n"
         "  metactl set-version demo --stop --host web-1\n"
