@@ -22,10 +22,10 @@
 /* --host may be given this many times in one call. */
 #define VERSION_MAX_HOSTS 1000
 
-static int cmd_set(
-    struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv);
 struct sel_args;
 
+static int cmd_set(
+    struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv);
 static int cmd_remove(
     struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv);
 static int cmd_retry(
