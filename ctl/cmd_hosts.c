@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmd_hosts: the fleet inventory: `hosts` lists hosts with filters,
+ * `hosts show HOST` drills down into one host's agents and reports,
  * `hosts accept|reject|remove HOST` decides on enrollment, `hosts add HOST
  * --key PUBKEY` preauthorizes a host's key.
  */
@@ -16,11 +17,18 @@
 #include "sig.h"
 #include "timeutil.h"
 
+/* hosts show --reports: meta keeps at most this many per agent. */
+#define HOSTS_MAX_REPORTS 100
+
 /* At most this many pages of ListHosts (a page is the server's limit). */
 #define HOSTS_MAX_PAGES 100000
 
 static int cmd_list(
     struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv);
+static int cmd_show(
+    struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv);
+static int parse_show(struct ctl *ctl, const struct ctl_cmd *cmd, int argc,
+    char **argv, Au__V1__HostShowRequest *req);
 static int cmd_action(
     struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv);
 static int cmd_add(
@@ -33,16 +41,36 @@ const struct ctl_cmd ctl_cmds_hosts[] = {
         "  HOST  STATE  LAST-SEEN  AGENTS  LAST-FAILURE\n"
         "STATE is pending, rejected, ok, failed, stale or stale,failed.\n"
         "Each agent shows as NAME=VERSION/STATUS, followed by >WANTED when\n"
-        "meta wants another version and by ! when it counts as failed.\n"
-        "LAST-FAILURE is the most recent failure of any agent.\n"
+        "meta wants another version, by ! when it counts as failed, by\n"
+        ",crashes=N when its current version crashed N times and by\n"
+        ",probation=V while version V is in its health window.\n"
+        "LAST-FAILURE is the most recent failure of any agent; a version\n"
+        "that failed on the host and is not tried again shows there as\n"
+        "\"7.0.0 failed at start, not retried\" (see metactl retry).\n"
         "\n"
         "  --failed     only hosts with a failed agent\n"
         "  --stale      only hosts not heard from for stale_after\n"
         "  --pending    only hosts waiting to be accepted\n"
         "  --agent A    only hosts that run or should run agent A\n"
-        "  --prefix P   only hosts whose name starts with P\n"
-        "Filters combine (all must hold).  With -j, a JSON array of hosts.\n",
+        "  --prefix P   only hosts whose name starts with P (not empty)\n"
+        "Filters combine (all must hold).  With -j, a JSON array of hosts.\n"
+        "metactl hosts show HOST has one host's reports in full.\n",
         AU_ROLE_ADMIN, cmd_list},
+    {"hosts show", "HOST [--reports N]",
+        "Show one host: its agents and their latest reports in full",
+        "Prints the host (state, last seen, key id, updater version), then\n"
+        "for each agent its version and status, what meta wants, whether\n"
+        "it counts as failed, a version that failed and is not retried,\n"
+        "crashes, probation, and its latest reports, newest first: time\n"
+        "(UTC and how long ago), version (from -> to), outcome, action,\n"
+        "step, exit code, duration, message and the whole output tail of\n"
+        "the control script, indented by four spaces.\n"
+        "  --reports N  reports per agent (1..100; meta's default is 5)\n"
+        "With -j, an object {host, reports, now_ms}, times as *_ms.\n"
+        "\n"
+        "Example:\n"
+        "  metactl hosts show web-1 --reports 20\n",
+        AU_ROLE_ADMIN, cmd_show},
     {"hosts accept", "HOST", "Accept a pending host's key",
         "The host's next heartbeat is served its desired agents.\n",
         AU_ROLE_ADMIN, cmd_action},
@@ -90,6 +118,9 @@ parse_list(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv,
 			req->agent = optarg;
 			break;
 		case 'P':
+			if (*optarg == '\0')
+				return ctl_usage(
+				    ctl, cmd, "--prefix: must not be empty");
 			req->prefix = optarg;
 			break;
 		default:
@@ -186,6 +217,60 @@ cmd_list(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 		render_hosts(stdout, p.hosts, p.nhosts,
 		    p.now_ms ? p.now_ms : timeutil_wall_ms(), ctl_json(ctl));
 	pages_free(&p);
+	return rc;
+}
+
+static int
+parse_show(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv,
+    Au__V1__HostShowRequest *req)
+{
+	static const struct option longopts[] = {
+	    {"reports", required_argument, NULL, 'r'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct au_err err = AU_ERR_INIT;
+	unsigned long n;
+	int           ch;
+
+	/* Permute: --reports may come before or after HOST. */
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (ch != 'r')
+			return ctl_usage(ctl, cmd, NULL);
+		if (out_parse_uint(optarg, 1, HOSTS_MAX_REPORTS, &n, &err) !=
+		    AU_OK)
+			return ctl_usage(ctl, cmd, "--reports: %s", err.msg);
+		req->has_reports_per_agent = 1;
+		req->reports_per_agent = (uint32_t)n;
+	}
+	if (argc - optind != 1 || *argv[optind] == '\0')
+		return ctl_usage(ctl, cmd, NULL);
+	req->hostname = argv[optind];
+	return CTL_EXIT_OK;
+}
+
+static int
+cmd_show(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
+{
+	Au__V1__HostShowRequest req = AU__V1__HOST_SHOW_REQUEST__INIT;
+	struct rpc_result       res = RPC_RESULT_INIT;
+	Au__V1__HostShowReply  *rep;
+	char                    ctx[RPC_NAME_MAX + 32];
+	int                     rc;
+
+	if ((rc = parse_show(ctl, cmd, argc, argv, &req)) != CTL_EXIT_OK)
+		return rc;
+	snprintf(ctx, sizeof(ctx), "hosts show %.64s", req.hostname);
+	if ((rc = ctl_call(ctl, &au__v1__admin_service__descriptor, "HostShow",
+	         &req, ctx, &res)) != CTL_EXIT_OK)
+		return rc;
+	rep = (Au__V1__HostShowReply *)res.reply;
+	if (rep->host == NULL)
+		rc = ctl_fail(ctl, "%s: meta sent no host", ctx);
+	else
+		render_host_show(stdout, rep,
+		    rep->has_now_ms ? rep->now_ms : timeutil_wall_ms(),
+		    ctl_json(ctl));
+	rpc_result_fini(&res);
 	return rc;
 }
 

@@ -46,7 +46,8 @@ struct ctl_cmd {
 extern const struct ctl_cmd ctl_cmds_meta[];  /* ping, log */
 extern const struct ctl_cmd ctl_cmds_hosts[]; /* hosts ... */
 extern const struct ctl_cmd
-    ctl_cmds_version[]; /* set-version, unset, rules, status, audit */
+    ctl_cmds_version[]; /* set-version, remove, retry, unset, rules, ... */
+extern const struct ctl_cmd ctl_cmds_rollout[]; /* rollout ... */
 extern const struct ctl_cmd
     ctl_cmds_release[]; /* keygen, sign, verify, upload, packages */
 

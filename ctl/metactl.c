@@ -28,6 +28,7 @@ static const struct ctl_cmd *const groups[] = {
     ctl_cmds_meta,
     ctl_cmds_hosts,
     ctl_cmds_version,
+    ctl_cmds_rollout,
     ctl_cmds_release,
 };
 #define NGROUPS (sizeof(groups) / sizeof(groups[0]))
@@ -39,6 +40,7 @@ static void                  print_usage(FILE *f);
 static void                  print_help(void);
 static void                  print_synopsis(void);
 static int                   wants_help(int argc, char **argv);
+static int                   group_usage(int argc, char **argv);
 static int                   run(struct ctl *ctl, int argc, char **argv);
 static int                   finish(struct ctl *ctl, int rc);
 static enum au_status        connect_meta(struct ctl *ctl, struct au_err *err);
@@ -116,13 +118,55 @@ wants_help(int argc, char **argv)
 	return 0;
 }
 
+/* argv[0] names a group of two-word commands ("rollout") but no command
+ * of its own: list the group's usage lines, on stdout with --help (exit
+ * 0), else on stderr after what is wrong (exit 2).  -1: not a group. */
+static int
+group_usage(int argc, char **argv)
+{
+	size_t      len = strlen(argv[0]);
+	int         help = wants_help(argc, argv), n = 0;
+	FILE       *f = help ? stdout : stderr;
+	const char *lead = "usage:";
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t g = 0; g < NGROUPS; g++) {
+			for (const struct ctl_cmd *c = groups[g];
+			     c->name != NULL; c++) {
+				if (strncmp(c->name, argv[0], len) != 0 ||
+				    c->name[len] != ' ')
+					continue;
+				if (pass == 0) {
+					n++;
+					continue;
+				}
+				fprintf(f, "%s metactl %s %s\n", lead, c->name,
+				    c->args);
+				lead = "      ";
+			}
+		}
+		if (n == 0)
+			return -1;
+		if (pass == 0 && !help && argc > 1)
+			fprintf(stderr,
+			    "metactl: %s: unknown subcommand '%s'\n", argv[0],
+			    argv[1]);
+		else if (pass == 0 && !help)
+			fprintf(stderr, "metactl: %s: a subcommand is needed\n",
+			    argv[0]);
+	}
+	return help ? CTL_EXIT_OK : CTL_EXIT_USAGE;
+}
+
 static int
 run(struct ctl *ctl, int argc, char **argv)
 {
 	const struct ctl_cmd *cmd;
-	int                   words;
+	int                   words, rc;
 
 	cmd = find_cmd(argc, argv, &words);
+	if (cmd == NULL && (rc = group_usage(argc, argv)) >= 0)
+		return rc;
 	if (cmd == NULL) {
 		fprintf(stderr, "metactl: unknown command '%s'\n", argv[0]);
 		print_usage(stderr);

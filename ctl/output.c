@@ -78,6 +78,43 @@ out_time(char *buf, size_t len, uint64_t ms)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+void
+out_duration(char *buf, size_t len, uint64_t ms)
+{
+	static const struct {
+		uint64_t    ms;
+		const char *unit;
+		uint64_t    sub_ms;
+		const char *sub_unit;
+	} units[] = {
+	    {86400000, "d", 3600000, "h"},
+	    {3600000, "h", 60000, "m"},
+	    {60000, "m", 1000, "s"},
+	};
+	unsigned long long n, sub;
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (ms < units[i].ms)
+			continue;
+		n = ms / units[i].ms;
+		sub = ms % units[i].ms / units[i].sub_ms;
+		if (sub == 0)
+			snprintf(buf, len, "%llu%s", n, units[i].unit);
+		else
+			snprintf(buf, len, "%llu%s%llu%s", n, units[i].unit,
+			    sub, units[i].sub_unit);
+		return;
+	}
+	if (ms < 1000)
+		snprintf(buf, len, "%llums", (unsigned long long)ms);
+	else if (ms % 1000 < 100)
+		snprintf(buf, len, "%llus", (unsigned long long)(ms / 1000));
+	else
+		snprintf(buf, len, "%llu.%llus",
+		    (unsigned long long)(ms / 1000),
+		    (unsigned long long)(ms % 1000 / 100));
+}
+
 enum au_status
 out_parse_duration(const char *text, uint64_t *ms, struct au_err *err)
 {

@@ -27,6 +27,11 @@ void out_ago(char *buf, size_t len, uint64_t now_ms, uint64_t then_ms);
 /* "2026-11-25T22:10:38Z" (UTC), or "never" when ms is 0. */
 void out_time(char *buf, size_t len, uint64_t ms);
 
+/* A duration for people: "350ms", "2.1s" (tenths, rounded down), "45s",
+ * "1m20s", "10m", "2h5m", "3d4h": the two largest units, the second left
+ * out when it is zero. */
+void out_duration(char *buf, size_t len, uint64_t ms);
+
 /* Parse a duration: a positive integer with a unit s, m, h or d ("90s",
  * "30m", "12h", "7d"); a bare integer is seconds.  AU_OK and *ms, or
  * AU_INVALID_ARGUMENT with err set. */

@@ -170,7 +170,7 @@ METACTL_URL="tls+tcp://127.0.0.1:1" expect_fail 1 metactl ping
 syn=$(sed -n '/^\.Sh SYNOPSIS/,/^\.Sh DESCRIPTION/p' "$AU_SRC/docs/metactl.8")
 while read -r w1 w2 _; do
 	name=$w1
-	case $w2 in accept|reject|remove|add) name="$w1 $w2" ;; esac
+	case $w2 in accept|reject|remove|add|show|start|status|pause|resume|abort) name="$w1 $w2" ;; esac
 	grep -qx "\.Cm $name" <<< "$syn" || fail "docs/metactl.8 SYNOPSIS lacks '$name'"
 done < <(metactl --synopsis)
 

@@ -52,6 +52,34 @@ test_time(void **state)
 }
 
 static void
+shown_as(uint64_t ms, const char *want)
+{
+	char buf[OUT_TIME_BYTES];
+
+	out_duration(buf, sizeof(buf), ms);
+	assert_string_equal(buf, want);
+}
+
+static void
+test_duration_text(void **state)
+{
+	(void)state;
+	shown_as(0, "0ms");
+	shown_as(350, "350ms");
+	shown_as(1000, "1s");
+	shown_as(1099, "1s");
+	shown_as(2150, "2.1s");
+	shown_as(59999, "59.9s");
+	shown_as(60000, "1m");
+	shown_as(80000, "1m20s");
+	shown_as(600000, "10m");
+	shown_as(3600000 + 5 * 60000 + 59000, "1h5m");
+	shown_as(7200000, "2h");
+	shown_as(3 * 86400000ULL + 4 * 3600000 + 1, "3d4h");
+	shown_as(UINT64_MAX, "213503982334d14h");
+}
+
+static void
 duration_is(const char *text, enum au_status want, uint64_t want_ms)
 {
 	struct au_err err = AU_ERR_INIT;
@@ -189,6 +217,7 @@ main(void)
 	    cmocka_unit_test(test_ago),
 	    cmocka_unit_test(test_time),
 	    cmocka_unit_test(test_duration),
+	    cmocka_unit_test(test_duration_text),
 	    cmocka_unit_test(test_uint),
 	    cmocka_unit_test(test_table),
 	    cmocka_unit_test(test_table_utf8_and_empty),
