@@ -70,8 +70,9 @@ hb(struct fixture *f, int k, const char *host, const char *version,
     const char *status, const struct inv_policy *pol, uint64_t now, int *state,
     struct inv_desired *d, size_t *nd)
 {
-	struct store_agent a = {"nodex", version, status, NULL};
-	uint8_t            pk[SIG_PUBKEY_BYTES];
+	struct store_agent a = {
+	    "nodex", version, status, NULL, NULL, NULL, 0, NULL};
+	uint8_t pk[SIG_PUBKEY_BYTES];
 
 	key(pk, k);
 	return inv_heartbeat(
@@ -151,7 +152,8 @@ test_bad_input(void **state)
 	    hb(f, 1, "", "1.0", "started", &autoacc, T0, &st, d, &nd),
 	    AU_INVALID_ARGUMENT);
 	for (i = 0; i <= INV_MAX_AGENTS; i++)
-		a[i] = (struct store_agent){"nodex", NULL, NULL, NULL};
+		a[i] = (struct store_agent){
+		    "nodex", NULL, NULL, NULL, NULL, NULL, 0, NULL};
 	key(pk, 1);
 	assert_int_equal(
 	    inv_heartbeat(f->inv, pk, "web-1", NULL, a, INV_MAX_AGENTS + 1,
@@ -249,13 +251,14 @@ test_paging_many(void **state)
 {
 	struct fixture    *f = *state;
 	struct inv_desired d[INV_MAX_AGENTS];
-	struct store_agent a = {"nodex", "1.0", "started", NULL};
-	struct inv_filter  flt;
-	struct listing     l;
-	uint8_t            pk[SIG_PUBKEY_BYTES];
-	char               name[16], last[32] = "";
-	size_t             nd;
-	int                st, i, more = 1, seen = 0;
+	struct store_agent a = {
+	    "nodex", "1.0", "started", NULL, NULL, NULL, 0, NULL};
+	struct inv_filter flt;
+	struct listing    l;
+	uint8_t           pk[SIG_PUBKEY_BYTES];
+	char              name[16], last[32] = "";
+	size_t            nd;
+	int               st, i, more = 1, seen = 0;
 
 	for (i = 0; i < 300; i++) {
 		memset(pk, 0x5a, sizeof(pk));

@@ -116,11 +116,12 @@ test_seen_batch(void **state)
 {
 	struct fixture    *f = *state;
 	struct seen_hosts  s;
-	struct store_agent a[2] = {{"nodex", "1.4.2", "started", NULL},
-	    {"logd", NULL, "stopped", "boom"}};
-	struct store_seen  recs[3] = {{"web-1", 6000, "0.1.0", 1, a, 2},
-	     {"web-1", 5000, "0.1.0", 0, NULL, 0}, /* older: kept out */
-	     {"gone", 5000, NULL, 1, a, 2}};       /* removed host: no rows */
+	struct store_agent a[2] = {
+	    {"nodex", "1.4.2", "started", NULL, NULL, NULL, 0, NULL},
+	    {"logd", NULL, "stopped", "boom", NULL, NULL, 0, NULL}};
+	struct store_seen recs[3] = {{"web-1", 6000, "0.1.0", 1, a, 2},
+	    {"web-1", 5000, "0.1.0", 0, NULL, 0}, /* older: kept out */
+	    {"gone", 5000, NULL, 1, a, 2}};       /* removed host: no rows */
 
 	put_host(f->s, "web-1", 1, STORE_HOST_ACCEPTED);
 	assert_int_equal(store_seen_write(f->s, recs, 3, NULL), AU_OK);
