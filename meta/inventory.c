@@ -447,6 +447,10 @@ inv_agent_failed(const struct inv *inv, const struct inv_agent *a,
 		return a->last_failed;
 	if (inv_converged(inv, a, d))
 		return 0;
+	/* Inside its health window the target is being tried (again). */
+	if (d->action == ROLLOUT_START && a->probation != NULL &&
+	    strcmp(a->probation, d->version) == 0)
+		return 0;
 	if (a->last_failed && report_about(a, d))
 		return 1;
 	if (d->action == ROLLOUT_START && a->failed_version != NULL &&

@@ -172,11 +172,12 @@ const struct inv_desired *inv_desired_find(
 
 /* Does agent a match d (NULL d: nothing is asked, so yes)?  STOP: not
  * reported, nothing installed, or stopped; REMOVE: not reported at all.
- * Is it failed for d now: it does not match d, and its latest report is
- * about d (version and action) and failed, or the host says d's version
- * failed there, or it has differed from d (the same d) for longer than
- * the grace period?  With no d, its latest report failed.  CRASHED
- * reports do not count.  Is h stale? */
+ * Is it failed for d now: it does not match d, the host does not have
+ * d's version on probation (being tried), and its latest report is about
+ * d (version and action) and failed, or the host says d's version failed
+ * there, or it has differed from d (the same d) for longer than the grace
+ * period?  With no d, its latest report failed.  CRASHED reports do not
+ * count.  Is h stale? */
 int inv_converged(const struct inv *inv, const struct inv_agent *a,
     const struct inv_desired *d);
 int inv_agent_failed(const struct inv *inv, const struct inv_agent *a,

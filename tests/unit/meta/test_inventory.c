@@ -720,6 +720,8 @@ test_host_word(void **state)
 	assert_string_equal(s.failed_version, "-");
 	assert_string_equal(s.probation, "7.0");
 	assert_int_equal(s.crashes, 0);
+	/* On probation: not failed past the grace period. */
+	assert_int_equal(seen(f, "h-1", T0 + 500000).failed, 0);
 	assert_string_equal(
 	    s.failure, "rolled back 7.0 at start: exit 1: port in use");
 	/* A crash report counts and is history, not failure. */
