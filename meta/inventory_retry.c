@@ -19,17 +19,17 @@
 
 static int retry_cmp(
     const struct inv_retry *a, const char *agent, int kind, const char *match);
-static size_t  agent_first(const struct inv *inv, const char *agent);
+static size_t lower_bound(
+    const struct inv *inv, const char *agent, int kind, const char *match);
 static ssize_t retry_find(
     const struct inv *inv, const char *agent, int kind, const char *match);
-static int      retry_matches(const struct inv_retry *r, const char *hostname);
 static uint64_t agent_max_token(const struct inv *inv, const char *agent);
 
 static int
 retry_cmp(
     const struct inv_retry *a, const char *agent, int kind, const char *match)
 {
-	int c = strcmp(a->agent, agent);
+	int c = a->agent == agent ? 0 : strcmp(a->agent, agent);
 
 	if (c == 0)
 		c = a->kind - kind;
@@ -38,15 +38,16 @@ retry_cmp(
 	return c;
 }
 
-/* The index of agent's first record (or where it would go). */
+/* The index of the first record not below (agent, kind, match). */
 static size_t
-agent_first(const struct inv *inv, const char *agent)
+lower_bound(
+    const struct inv *inv, const char *agent, int kind, const char *match)
 {
 	size_t lo = 0, hi = inv->nretries, mid;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (strcmp(inv->retries[mid].agent, agent) < 0)
+		if (retry_cmp(&inv->retries[mid], agent, kind, match) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -58,44 +59,38 @@ static ssize_t
 retry_find(
     const struct inv *inv, const char *agent, int kind, const char *match)
 {
-	size_t i;
+	size_t i = lower_bound(inv, agent, kind, match);
 
-	for (i = agent_first(inv, agent);
-	     i < inv->nretries && strcmp(inv->retries[i].agent, agent) == 0;
-	     i++)
-		if (retry_cmp(&inv->retries[i], agent, kind, match) == 0)
-			return (ssize_t)i;
+	if (i < inv->nretries &&
+	    retry_cmp(&inv->retries[i], agent, kind, match) == 0)
+		return (ssize_t)i;
 	return -1;
 }
 
-static int
-retry_matches(const struct inv_retry *r, const char *hostname)
-{
-	switch (r->kind) {
-	case ROLLOUT_DEFAULT:
-		return 1;
-	case ROLLOUT_HOST:
-		return strcmp(r->match, hostname) == 0;
-	case ROLLOUT_PREFIX:
-		return strncmp(hostname, r->match, strlen(r->match)) == 0;
-	}
-	return 0;
-}
-
+/* Its default record, its own host record (a binary search each) and
+ * the agent's prefix records: a heartbeat does not walk host records. */
 uint64_t
 inv_retry_token(const struct inv *inv, const char *hostname, const char *agent)
 {
 	const struct inv_retry *r;
 	uint64_t                best = 0;
+	ssize_t                 at;
 	size_t                  i;
 
 	if (inv->nretries == 0)
 		return 0;
-	for (i = agent_first(inv, agent); i < inv->nretries; i++) {
+	if ((at = retry_find(inv, agent, ROLLOUT_DEFAULT, "")) >= 0)
+		best = inv->retries[at].token;
+	if ((at = retry_find(inv, agent, ROLLOUT_HOST, hostname)) >= 0 &&
+	    inv->retries[at].token > best)
+		best = inv->retries[at].token;
+	for (i = lower_bound(inv, agent, ROLLOUT_PREFIX, ""); i < inv->nretries;
+	     i++) {
 		r = &inv->retries[i];
-		if (r->agent != agent && strcmp(r->agent, agent) != 0)
+		if (r->kind != ROLLOUT_PREFIX || strcmp(r->agent, agent) != 0)
 			break;
-		if (r->token > best && retry_matches(r, hostname))
+		if (r->token > best &&
+		    strncmp(hostname, r->match, strlen(r->match)) == 0)
 			best = r->token;
 	}
 	return best;
@@ -107,7 +102,7 @@ agent_max_token(const struct inv *inv, const char *agent)
 	uint64_t best = 0;
 	size_t   i;
 
-	for (i = agent_first(inv, agent);
+	for (i = lower_bound(inv, agent, ROLLOUT_DEFAULT, "");
 	     i < inv->nretries && strcmp(inv->retries[i].agent, agent) == 0;
 	     i++)
 		if (inv->retries[i].token > best)
@@ -123,6 +118,10 @@ inv_retry_put_mem(struct inv *inv, const struct store_retry *in)
 	size_t           i;
 	int              oom = 0;
 
+	/* Kinds sort DEFAULT < HOST < PREFIX; nothing else is a record. */
+	if (in->kind != ROLLOUT_DEFAULT && in->kind != ROLLOUT_HOST &&
+	    in->kind != ROLLOUT_PREFIX)
+		return AU_OK;
 	r.agent = inv_intern(&inv->pool, in->agent, &oom);
 	r.kind = in->kind;
 	r.token = in->token;
@@ -140,9 +139,8 @@ inv_retry_put_mem(struct inv *inv, const struct store_retry *in)
 		return AU_RESOURCE_EXHAUSTED;
 	}
 	inv->retries = nr;
-	for (i = inv->nretries;
-	     i > 0 && retry_cmp(&nr[i - 1], r.agent, r.kind, r.match) > 0; i--)
-		nr[i] = nr[i - 1];
+	i = lower_bound(inv, r.agent, r.kind, r.match);
+	memmove(&nr[i + 1], &nr[i], (inv->nretries - i) * sizeof(*nr));
 	nr[i] = r;
 	inv->nretries++;
 	return AU_OK;
