@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * handlers_admin: the admin service.  Rules, host enrollment decisions,
- * listings, fleet status, the audit log and log verbosity; package upload
+ * handlers_admin: the admin service.  Rules (start, stop, remove), retry
+ * tokens, host enrollment decisions, listings, fleet status, the audit log
+ * and log verbosity; package upload
  * and listing go to blobs.  Every change is committed, then audited (who
  * = the caller's configured name), then answered.  Replies are built in a
  * per-call arena freed after the RPC layer has packed them.
@@ -328,6 +329,8 @@ admin_retry(Au__V1__AdminService_Service *svc, const Au__V1__RetryRequest *in,
 		snprintf(detail, sizeof(detail), "%s %s", in->agent, sel);
 	}
 	meta_audit(m, rpc_call_caller(cd)->name, "retry", detail, NULL);
+	log_info("agent %s: retry token %" PRIu64 " (%s)", in->agent, out.token,
+	    detail + strlen(in->agent) + 1);
 	out.has_token = 1;
 	out.has_hosts = 1;
 	out.hosts = hosts;

@@ -788,15 +788,17 @@ test_retry_tokens(void **state)
 	assert_int_equal(retry(f, NULL, NULL, 0, 1000, AU_OK, NULL), 1000);
 	assert_int_equal(retry(f, NULL, "web-", 0, 500, AU_OK, NULL), 1001);
 	assert_int_equal(retry(f, "web-1", NULL, 0, 2000, AU_OK, NULL), 2000);
+	assert_int_equal(retry(f, NULL, "db-", 0, 1500, AU_OK, NULL), 2001);
 	assert_int_equal(token_of(f, 1, "web-1"), 2000);
 	assert_int_equal(token_of(f, 2, "web-2"), 1001);
-	assert_int_equal(token_of(f, 3, "db-1"), 1000);
-	/* A later default record is the largest for everyone. */
-	assert_int_equal(retry(f, NULL, NULL, 0, 100, AU_OK, NULL), 2001);
-	assert_int_equal(token_of(f, 2, "web-2"), 2001);
-	reload(f);
-	assert_int_equal(token_of(f, 1, "web-1"), 2001);
 	assert_int_equal(token_of(f, 3, "db-1"), 2001);
+	assert_int_equal(token_of(f, 4, "app-1"), 1000);
+	/* A later default record is the largest for everyone. */
+	assert_int_equal(retry(f, NULL, NULL, 0, 100, AU_OK, NULL), 2002);
+	assert_int_equal(token_of(f, 2, "web-2"), 2002);
+	reload(f);
+	assert_int_equal(token_of(f, 1, "web-1"), 2002);
+	assert_int_equal(token_of(f, 3, "db-1"), 2002);
 }
 
 /* --failed names exactly the hosts failed now; removing a host drops its
