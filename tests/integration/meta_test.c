@@ -1071,6 +1071,73 @@ test_failed_is_current(void **state)
 	rpc_client_free(admin);
 }
 
+/* The host's own word travels: AgentStatus 5-8 into HostAgent 10-13, the
+ * failure line says "not retried", and a CRASHED report is accepted,
+ * counted and not failure by itself. */
+static void
+test_host_word(void **state)
+{
+	struct env              *e = *state;
+	uint8_t                  pk[32], sk[64];
+	struct rpc_client       *h, *admin;
+	struct rpc_result        res = RPC_RESULT_INIT;
+	Au__V1__HeartbeatRequest req = AU__V1__HEARTBEAT_REQUEST__INIT;
+	Au__V1__AgentStatus      a = AU__V1__AGENT_STATUS__INIT;
+	Au__V1__AgentStatus     *ap = &a;
+	Au__V1__ListHostsRequest lreq = AU__V1__LIST_HOSTS_REQUEST__INIT;
+	Au__V1__HostAgent       *ha;
+
+	sig_keypair(pk, sk);
+	h = client(e, sk, "host");
+	admin = client(e, e->admin_sk, "admin");
+	assert_int_equal(host_action(admin, OP_ADD, "hw-1", pk), AU_OK);
+	req.hostname = "hw-1";
+	a.name = "nodex";
+	a.version = "1.0.0";
+	a.status = "started";
+	a.failed_version = "1.2.0";
+	a.failed_step = "health";
+	a.has_crashes = 1;
+	a.crashes = 2;
+	a.probation = "1.1.0";
+	req.n_agents = 1;
+	req.agents = &ap;
+	au__v1__host_service__heartbeat(
+	    rpc_client_service(h, HOST_SVC), &req, NULL, &res);
+	assert_int_equal(res.status, AU_OK);
+	rpc_result_fini(&res);
+	assert_int_equal(report_tail(h, "hw-1", "w-1", "1.2.0",
+	                     AU__V1__OUTCOME__OUTCOME_ROLLED_BACK, "died\n"),
+	    AU_OK);
+	lreq.prefix = "hw-";
+	au__v1__admin_service__list_hosts(
+	    rpc_client_service(admin, ADMIN_SVC), &lreq, NULL, &res);
+	assert_int_equal(res.status, AU_OK);
+	ha = ((Au__V1__ListHostsReply *)res.reply)->hosts[0]->agents[0];
+	assert_string_equal(ha->failed_version, "1.2.0");
+	assert_string_equal(ha->failed_step, "health");
+	assert_true(ha->has_crashes);
+	assert_int_equal(ha->crashes, 2);
+	assert_string_equal(ha->probation, "1.1.0");
+	assert_string_equal(ha->last_failure,
+	    "rolled back 1.2.0 at start: exit 3: died, not retried");
+	rpc_result_fini(&res);
+	/* A crash of the current version: history and a count. */
+	assert_int_equal(report_tail(h, "hw-1", "c-1", "1.0.0",
+	                     AU__V1__OUTCOME__OUTCOME_CRASHED, "segv\n"),
+	    AU_OK);
+	au__v1__admin_service__list_hosts(
+	    rpc_client_service(admin, ADMIN_SVC), &lreq, NULL, &res);
+	assert_int_equal(res.status, AU_OK);
+	ha = ((Au__V1__ListHostsReply *)res.reply)->hosts[0]->agents[0];
+	assert_string_equal(
+	    ha->last_failure, "crashed 1.0.0 at start: exit 3: segv");
+	assert_false(ha->failed);
+	rpc_result_fini(&res);
+	rpc_client_free(h);
+	rpc_client_free(admin);
+}
+
 int
 main(void)
 {
@@ -1095,6 +1162,7 @@ main(void)
 	        test_stop_and_remove, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_failed_is_current, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_host_word, setup, teardown),
 	};
 
 	char dir[64];
