@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * handlers_admin: the admin service.  Rules, host enrollment decisions,
- * listings, fleet status, the audit log and log verbosity; package upload
+ * handlers_admin: the admin service.  Rules (start, stop, remove), retry
+ * tokens, host enrollment decisions, listings, fleet status, the audit log
+ * and log verbosity; package upload
  * and listing go to blobs.  Every change is committed, then audited (who
  * = the caller's configured name), then answered.  Replies are built in a
  * per-call arena freed after the RPC layer has packed them.
@@ -27,7 +28,13 @@
 static const char *
 action_name(int action)
 {
-	return action == ROLLOUT_STOP ? "stop" : "start";
+	switch (action) {
+	case ROLLOUT_STOP:
+		return "stop";
+	case ROLLOUT_REMOVE:
+		return "remove";
+	}
+	return "start";
 }
 
 static int
@@ -124,7 +131,8 @@ set_one(struct meta *m, void *arg, int kind, const char *match,
 {
 	struct set_op    *op = arg;
 	struct store_rule r = {op->in->agent, kind, match, percent,
-	    op->in->version, (int)op->in->action, op->now, op->who};
+	    op->in->version != NULL ? op->in->version : "", (int)op->in->action,
+	    op->now, op->who};
 	enum au_status    code;
 
 	if ((code = inv_rule_set(m->inv, &r, err)) == AU_OK)
@@ -139,13 +147,23 @@ set_check(
 	uint8_t  hash[SIG_HASH_BYTES];
 	uint64_t size;
 
-	if (!inv_valid_name(in->agent) || !inv_valid_name(in->version))
+	int any = in->version == NULL || in->version[0] == '\0';
+
+	if (in->action != AU__V1__ACTION__START &&
+	    in->action != AU__V1__ACTION__STOP &&
+	    in->action != AU__V1__ACTION__REMOVE)
+		return au_err_set(err, AU_INVALID_ARGUMENT,
+		    "action must be start, stop or remove");
+	/* STOP may name no version (whatever is installed); REMOVE names
+	 * none; START always names one. */
+	if (!inv_valid_name(in->agent) ||
+	    (!any && !inv_valid_name(in->version)) ||
+	    (any && in->action == AU__V1__ACTION__START))
 		return au_err_set(
 		    err, AU_INVALID_ARGUMENT, "bad agent name or version");
-	if (in->action != AU__V1__ACTION__START &&
-	    in->action != AU__V1__ACTION__STOP)
-		return au_err_set(
-		    err, AU_INVALID_ARGUMENT, "action must be start or stop");
+	if (!any && in->action == AU__V1__ACTION__REMOVE)
+		return au_err_set(err, AU_INVALID_ARGUMENT,
+		    "remove takes no version: it removes every version");
 	if (selector_check(in->selector, err) != AU_OK)
 		return err != NULL ? err->code : AU_INVALID_ARGUMENT;
 	if (in->action == AU__V1__ACTION__START &&
@@ -154,6 +172,28 @@ set_check(
 		return au_err_set(err, AU_FAILED_PRECONDITION,
 		    "no package %s %s uploaded", in->agent, in->version);
 	return AU_OK;
+}
+
+/* "set-version" "demo 7.0.0 start prefix=web-", "set-version" "demo stop
+ * default" (no version), or "remove" "demo prefix=web-". */
+static void
+set_audit(struct meta *m, const Au__V1__SetVersionRequest *in, const char *who,
+    const char *sel)
+{
+	char detail[700];
+
+	if (in->action == AU__V1__ACTION__REMOVE) {
+		snprintf(detail, sizeof(detail), "%s %s", in->agent, sel);
+		meta_audit(m, who, "remove", detail, NULL);
+		return;
+	}
+	if (in->version == NULL || in->version[0] == '\0')
+		snprintf(detail, sizeof(detail), "%s %s %s", in->agent,
+		    action_name((int)in->action), sel);
+	else
+		snprintf(detail, sizeof(detail), "%s %s %s %s", in->agent,
+		    in->version, action_name((int)in->action), sel);
+	meta_audit(m, who, "set-version", detail, NULL);
 }
 
 static void
@@ -166,16 +206,13 @@ admin_set_version(Au__V1__AdminService_Service *svc,
 	struct set_op           op = {
 	              in, rpc_call_caller(cd)->name, timeutil_wall_ms(), 0};
 	struct au_err err = AU_ERR_INIT;
-	char          sel[512], detail[700];
+	char          sel[512];
 
 	if (set_check(m, in, &err) == AU_OK)
 		for_selector(m, in->selector, set_one, &op, &err);
 	selector_text(in->selector, sel, sizeof(sel));
-	if (op.changed > 0) {
-		snprintf(detail, sizeof(detail), "%s %s %s %s", in->agent,
-		    in->version, action_name((int)in->action), sel);
-		meta_audit(m, op.who, "set-version", detail, NULL);
-	}
+	if (op.changed > 0)
+		set_audit(m, in, op.who, sel);
 	out.has_rules_changed = 1;
 	out.rules_changed = op.changed;
 	meta_reply(cd, (ProtobufCClosure)closure, &out, &err);
@@ -225,6 +262,79 @@ admin_unset(Au__V1__AdminService_Service *svc, const Au__V1__UnsetRequest *in,
 	out.has_rules_removed = 1;
 	out.rules_removed = op.removed;
 	meta_reply(cd, (ProtobufCClosure)closure, &out, &err);
+}
+
+/* ------------------------------------------------------------ retry */
+
+/* Check a Retry and turn it into rq (borrowing in's strings). */
+static enum au_status
+retry_check(const Au__V1__RetryRequest *in, struct inv_retry_req *rq,
+    struct au_err *err)
+{
+	const Au__V1__Selector *s = in->selector;
+
+	memset(rq, 0, sizeof(*rq));
+	if (!inv_valid_name(in->agent))
+		return au_err_set(err, AU_INVALID_ARGUMENT, "bad agent name");
+	rq->agent = in->agent;
+	rq->failed = in->has_failed && in->failed;
+	if (s == NULL)
+		return AU_OK;
+	if (rq->failed)
+		return au_err_set(err, AU_INVALID_ARGUMENT,
+		    "retry: --failed takes no host or prefix");
+	if (s->has_percent)
+		return au_err_set(err, AU_INVALID_ARGUMENT,
+		    "retry: by host or prefix, not by percent");
+	/* An empty selector must never mean every host. */
+	if (selector_empty(s) || (s->prefix != NULL && s->prefix[0] == '\0'))
+		return au_err_set(
+		    err, AU_INVALID_ARGUMENT, "retry: empty host or prefix");
+	if (selector_check(s, err) != AU_OK)
+		return err != NULL ? err->code : AU_INVALID_ARGUMENT;
+	rq->hosts = (const char *const *)s->hosts;
+	rq->nhosts = s->n_hosts;
+	rq->prefix = s->prefix;
+	return AU_OK;
+}
+
+void
+admin_retry(Au__V1__AdminService_Service *svc, const Au__V1__RetryRequest *in,
+    Au__V1__RetryReply_Closure closure, void *cd)
+{
+	struct meta         *m = ADMIN_SVC(svc);
+	Au__V1__RetryReply   out = AU__V1__RETRY_REPLY__INIT;
+	struct inv_retry_req rq;
+	struct inv_policy    pol;
+	struct au_err        err = AU_ERR_INIT;
+	char                 sel[512], detail[600];
+	uint32_t             hosts = 0;
+
+	if (retry_check(in, &rq, &err) != AU_OK) {
+		meta_reply(cd, (ProtobufCClosure)closure, NULL, &err);
+		return;
+	}
+	meta_policy(m, &pol, NULL);
+	if (inv_retry(m->inv, &rq, &pol, timeutil_wall_ms(), &out.token, &hosts,
+	        &err) != AU_OK) {
+		meta_reply(cd, (ProtobufCClosure)closure, NULL, &err);
+		return;
+	}
+	if (rq.failed)
+		snprintf(detail, sizeof(detail),
+		    "%s failed (%" PRIu32 " host%s)", in->agent, hosts,
+		    hosts == 1 ? "" : "s");
+	else {
+		selector_text(in->selector, sel, sizeof(sel));
+		snprintf(detail, sizeof(detail), "%s %s", in->agent, sel);
+	}
+	meta_audit(m, rpc_call_caller(cd)->name, "retry", detail, NULL);
+	log_info("agent %s: retry token %" PRIu64 " (%s)", in->agent, out.token,
+	    detail + strlen(in->agent) + 1);
+	out.has_token = 1;
+	out.has_hosts = 1;
+	out.hosts = hosts;
+	closure(&out, cd);
 }
 
 /* ------------------------------------------------------------ hosts */

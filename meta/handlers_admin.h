@@ -41,8 +41,9 @@ void admin_host_show(Au__V1__AdminService_Service *svc,
     const Au__V1__HostShowRequest *in, Au__V1__HostShowReply_Closure closure,
     void *cd);
 
-/* Retry: a new retry token for the hosts in->selector names (or the hosts
- * failed for in->agent now), handed out with their next heartbeat. */
+/* Retry (in handlers_admin.c: it changes state): a new durable retry
+ * token for the hosts in->selector names (or the hosts failed for
+ * in->agent now), handed out with their next heartbeat; audited. */
 void admin_retry(Au__V1__AdminService_Service *svc,
     const Au__V1__RetryRequest *in, Au__V1__RetryReply_Closure closure,
     void *cd);

@@ -47,6 +47,11 @@ hb_agents(const Au__V1__HeartbeatRequest *in, struct store_agent *a,
 		a[i].version = in->agents[i]->version;
 		a[i].status = in->agents[i]->status;
 		a[i].last_error = in->agents[i]->last_error;
+		a[i].failed_version = in->agents[i]->failed_version;
+		a[i].failed_step = in->agents[i]->failed_step;
+		a[i].crashes =
+		    in->agents[i]->has_crashes ? in->agents[i]->crashes : 0;
+		a[i].probation = in->agents[i]->probation;
 	}
 	return AU_OK;
 }
@@ -71,7 +76,11 @@ hb_fill(
 		a->name = (char *)(uintptr_t)d[i].name;
 		a->version = (char *)(uintptr_t)d[i].version;
 		a->action = (Au__V1__Action)d[i].action;
-		if (blobs_lookup(m->blobs, d[i].name, d[i].version, &a->size,
+		a->has_retry = d[i].retry != 0;
+		a->retry = d[i].retry;
+		/* STOP and REMOVE may name no version: nothing to fetch. */
+		if (d[i].version[0] != '\0' &&
+		    blobs_lookup(m->blobs, d[i].name, d[i].version, &a->size,
 		        r->hash[i]) == AU_OK) {
 			a->has_size = 1;
 			a->has_hash = 1;
@@ -174,10 +183,23 @@ report_check(const Au__V1__ReportRequest *in, struct au_err *err)
 		return au_err_set(
 		    err, AU_INVALID_ARGUMENT, "report: a field is too long");
 	if (in->outcome < AU__V1__OUTCOME__OUTCOME_OK ||
-	    in->outcome > AU__V1__OUTCOME__OUTCOME_ROLLED_BACK)
+	    in->outcome > AU__V1__OUTCOME__OUTCOME_CRASHED)
 		return au_err_set(
 		    err, AU_INVALID_ARGUMENT, "report: no outcome");
 	return AU_OK;
+}
+
+/* The alert id and word of a report that is not OK. */
+static const char *
+outcome_alert(int outcome)
+{
+	switch (outcome) {
+	case AU__V1__OUTCOME__OUTCOME_ROLLED_BACK:
+		return "AU-ROLLBACK rolled back";
+	case AU__V1__OUTCOME__OUTCOME_CRASHED:
+		return "AU-CRASH crashed";
+	}
+	return "AU-INSTALL-FAIL failed";
 }
 
 static void
@@ -206,9 +228,7 @@ host_report(Au__V1__HostService_Service *svc, const Au__V1__ReportRequest *in,
 	if (!dup && r.outcome != AU__V1__OUTCOME__OUTCOME_OK)
 		log_warnx("host %s: agent %s %s: %s at %s", in->hostname,
 		    in->agent, in->version != NULL ? in->version : "?",
-		    r.outcome == AU__V1__OUTCOME__OUTCOME_ROLLED_BACK
-		        ? "AU-ROLLBACK rolled back"
-		        : "AU-INSTALL-FAIL failed",
+		    outcome_alert(r.outcome),
 		    in->step != NULL ? in->step : "?");
 	out.has_duplicate = 1;
 	out.duplicate = dup;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * handlers_view: the read-only admin handlers: ListRules, ListHosts,
- * Status and Audit.  Each builds its reply in a per-call arena from the
- * inventory or the store and frees it after the RPC layer has packed it.
+ * HostShow, Status and Audit.  Each builds its reply in a per-call arena from
+ * the inventory or the store and frees it after the RPC layer has packed it.
  * The handlers keep the admin_ names AU__V1__ADMIN_SERVICE__INIT wants.
  */
 #include <inttypes.h>
@@ -22,6 +22,9 @@
 #define LIST_BYTES (768 * 1024)
 /* Audit: the most entries one reply carries. */
 #define AUDIT_MAX 5000
+/* HostShow: reports per agent by default and at most. */
+#define SHOW_DEFAULT 5
+#define SHOW_MAX 100
 
 /* Reply out, or AU_RESOURCE_EXHAUSTED when oom; then free the arena the
  * reply was built in. */
@@ -45,30 +48,37 @@ struct rules_list {
 	size_t         n, cap;
 };
 
+/* Room for one more pointer in *v (n used of *cap), in the arena. */
 static int
-rules_add(void *arg, const struct store_rule *r)
+grow(struct arena *a, void ***v, size_t n, size_t *cap)
 {
-	struct rules_list *l = arg;
-	Au__V1__Rule      *o;
-	char               pct[16];
+	void **nv;
 
-	if (l->n == l->cap) {
-		Au__V1__Rule **nv =
-		    arena_alloc(&l->a, 2 * (l->cap + 8) * sizeof(*nv));
-		if (nv == NULL)
-			return 1;
-		if (l->n > 0)
-			memcpy(nv, l->v, l->n * sizeof(*nv));
-		l->v = nv;
-		l->cap = 2 * (l->cap + 8);
-	}
-	if ((o = arena_alloc(&l->a, sizeof(*o))) == NULL)
-		return 1;
+	if (n < *cap)
+		return 0;
+	if ((nv = arena_alloc(a, 2 * (*cap + 8) * sizeof(*nv))) == NULL)
+		return -1;
+	if (n > 0)
+		memcpy(nv, *v, n * sizeof(*nv));
+	*v = nv;
+	*cap = 2 * (*cap + 8);
+	return 0;
+}
+
+/* The wire form of a rule (strings interned: borrowed). */
+static Au__V1__Rule *
+rule_msg(struct arena *a, const struct store_rule *r)
+{
+	Au__V1__Rule *o;
+	char          pct[16];
+
+	if ((o = arena_alloc(a, sizeof(*o))) == NULL)
+		return NULL;
 	au__v1__rule__init(o);
 	o->agent = (char *)(uintptr_t)r->agent; /* interned: stable */
 	o->kind = (char *)(uintptr_t)rollout_kind_name(r->kind);
 	snprintf(pct, sizeof(pct), "%" PRIu32, r->percent);
-	o->match = r->kind == ROLLOUT_PERCENT   ? arena_str(&l->a, pct)
+	o->match = r->kind == ROLLOUT_PERCENT   ? arena_str(a, pct)
 	           : r->kind == ROLLOUT_DEFAULT ? NULL
 	                                        : (char *)(uintptr_t)r->match;
 	o->version = (char *)(uintptr_t)r->version;
@@ -76,6 +86,18 @@ rules_add(void *arg, const struct store_rule *r)
 	o->has_updated_ms = 1;
 	o->updated_ms = r->updated_ms;
 	o->updated_by = (char *)(uintptr_t)r->updated_by;
+	return o;
+}
+
+static int
+rules_add(void *arg, const struct store_rule *r)
+{
+	struct rules_list *l = arg;
+	Au__V1__Rule      *o;
+
+	if (grow(&l->a, (void ***)&l->v, l->n, &l->cap) != 0 ||
+	    (o = rule_msg(&l->a, r)) == NULL)
+		return 1;
 	l->v[l->n++] = o;
 	return 0;
 }
@@ -132,6 +154,11 @@ host_agent(struct arena *a, const struct inv_agent_view *v)
 		o->has_last_failure_ms = 1;
 		o->last_failure_ms = v->last_failure_ms;
 	}
+	o->failed_version = (char *)(uintptr_t)v->failed_version;
+	o->failed_step = (char *)(uintptr_t)v->failed_step;
+	o->has_crashes = v->crashes != 0;
+	o->crashes = v->crashes;
+	o->probation = (char *)(uintptr_t)v->probation;
 	return o;
 }
 
@@ -231,11 +258,13 @@ struct count {
 };
 
 struct summary {
-	const char   *agent; /* interned */
-	const char   *default_version;
-	struct count *counts;
-	size_t        ncounts;
-	uint32_t      total, converged, failed, stale;
+	const char    *agent; /* interned */
+	const char    *default_version;
+	struct count  *counts;
+	size_t         ncounts;
+	uint32_t       total, converged, failed, stale;
+	Au__V1__Rule **rules; /* in the reply's arena */
+	size_t         nrules, rcap;
 };
 
 struct status_acc {
@@ -243,6 +272,7 @@ struct status_acc {
 	struct summary *s;
 	size_t          n;
 	int             oom;
+	struct arena    a; /* the reply's */
 };
 
 static struct summary *
@@ -290,8 +320,10 @@ view_converged(const struct inv_agent_view *a)
 {
 	if (a->desired_version == NULL)
 		return 1;
+	if (a->desired_action == ROLLOUT_REMOVE)
+		return !a->reported;
 	if (a->desired_action == ROLLOUT_STOP)
-		return a->version == NULL ||
+		return !a->reported || a->version == NULL ||
 		       (a->status != NULL && strcmp(a->status, "stopped") == 0);
 	return a->version != NULL &&
 	       strcmp(a->version, a->desired_version) == 0 &&
@@ -323,17 +355,25 @@ status_host(void *arg, const struct inv_host_view *h)
 	return acc->oom;
 }
 
+/* The agent's rules, and its default version. */
 static int
-status_default(void *arg, const struct store_rule *r)
+status_rule(void *arg, const struct store_rule *r)
 {
 	struct status_acc *acc = arg;
 	struct summary    *s;
+	Au__V1__Rule      *o;
 
-	if (r->kind != ROLLOUT_DEFAULT)
-		return 0;
-	if ((s = summary_get(acc, r->agent)) != NULL)
+	if ((s = summary_get(acc, r->agent)) == NULL)
+		return 1;
+	if (r->kind == ROLLOUT_DEFAULT)
 		s->default_version = r->version;
-	return acc->oom;
+	if (grow(&acc->a, (void ***)&s->rules, s->nrules, &s->rcap) != 0 ||
+	    (o = rule_msg(&acc->a, r)) == NULL) {
+		acc->oom = 1;
+		return 1;
+	}
+	s->rules[s->nrules++] = o;
+	return 0;
 }
 
 static int
@@ -369,6 +409,8 @@ summary_msg(struct arena *a, const struct summary *s, Au__V1__AgentSummary *o)
 		o->counts[i] = c;
 	}
 	o->n_counts = s->ncounts;
+	o->rules = s->rules;
+	o->n_rules = s->nrules;
 	return 0;
 }
 
@@ -395,31 +437,31 @@ admin_status(Au__V1__AdminService_Service *svc, const Au__V1__StatusRequest *in,
 {
 	struct meta        *m = ADMIN_SVC(svc);
 	Au__V1__StatusReply out = AU__V1__STATUS_REPLY__INIT;
-	struct status_acc   acc = {NULL, NULL, 0, 0};
+	struct status_acc   acc = {NULL, NULL, 0, 0, {NULL, 0}};
+	struct arena       *a = &acc.a;
 	struct inv_filter   f;
 	struct inv_policy   pol;
-	struct arena        a = {NULL, 0};
 	size_t              i;
 	int                 more = 0;
 
 	acc.only = in->agent != NULL && in->agent[0] != '\0' ? in->agent : NULL;
 	memset(&f, 0, sizeof(f));
 	meta_policy(m, &pol, NULL);
-	inv_rules_each(m->inv, acc.only, status_default, &acc);
+	inv_rules_each(m->inv, acc.only, status_rule, &acc);
 	if (inv_hosts_each(m->inv, &f, &pol, timeutil_wall_ms(), status_host,
 	        &acc, &more) != AU_OK)
 		acc.oom = 1;
 	if (acc.n > 1)
 		qsort(acc.s, acc.n, sizeof(acc.s[0]), summary_cmp);
-	out.agents = arena_alloc(&a, (acc.n + 1) * sizeof(*out.agents));
+	out.agents = arena_alloc(a, (acc.n + 1) * sizeof(*out.agents));
 	for (i = 0; out.agents != NULL && i < acc.n && !acc.oom; i++) {
-		out.agents[i] = arena_alloc(&a, sizeof(*out.agents[i]));
+		out.agents[i] = arena_alloc(a, sizeof(*out.agents[i]));
 		if (out.agents[i] == NULL ||
-		    summary_msg(&a, &acc.s[i], out.agents[i]) != 0)
+		    summary_msg(a, &acc.s[i], out.agents[i]) != 0)
 			acc.oom = 1;
 	}
 	out.n_agents = acc.n;
-	reply_free(cd, (ProtobufCClosure)closure, &out, acc.oom || a.oom, &a);
+	reply_free(cd, (ProtobufCClosure)closure, &out, acc.oom || a->oom, a);
 	status_free(&acc);
 }
 
@@ -479,29 +521,102 @@ admin_audit(Au__V1__AdminService_Service *svc, const Au__V1__AuditRequest *in,
 	arena_free(&l.a);
 }
 
-/* ------------------------------------------------------------ failures */
+/* ------------------------------------------------------------ host */
+
+struct show {
+	struct arena          a;
+	Au__V1__Host         *host;
+	Au__V1__ReportEntry **v;
+	size_t                n, cap, bytes;
+};
+
+static int
+show_host(void *arg, const struct inv_host_view *v)
+{
+	struct show *s = arg;
+
+	s->host = host_msg(&s->a, v);
+	return 0;
+}
+
+static Au__V1__ReportEntry *
+report_msg(struct arena *a, const struct store_report *r)
+{
+	Au__V1__ReportEntry *o = arena_alloc(a, sizeof(*o));
+
+	if (o == NULL)
+		return NULL;
+	au__v1__report_entry__init(o);
+	o->agent = arena_str(a, r->agent);
+	o->version = arena_str(a, r->version);
+	o->from_version = arena_str(a, r->from_version);
+	o->outcome = (Au__V1__Outcome)r->outcome;
+	o->has_action = r->action != 0;
+	o->action = (Au__V1__Action)r->action;
+	o->step = arena_str(a, r->step);
+	o->has_exit_code = r->has_exit_code;
+	o->exit_code = r->exit_code;
+	o->output_tail = arena_str(a, r->output_tail);
+	o->has_duration_ms = 1;
+	o->duration_ms = r->duration_ms;
+	o->message = arena_str(a, r->message);
+	o->has_time_ms = r->time_ms != 0;
+	o->time_ms = r->time_ms;
+	o->has_received_ms = 1;
+	o->received_ms = r->received_ms;
+	return o;
+}
+
+/* Reports go in whole, newest first per agent, until the reply's byte
+ * budget is spent (64 agents of 100 reports with 16 KiB tails would not
+ * fit one message). */
+static int
+show_report(void *arg, const struct store_report *r)
+{
+	struct show         *s = arg;
+	Au__V1__ReportEntry *o;
+
+	if (grow(&s->a, (void ***)&s->v, s->n, &s->cap) != 0 ||
+	    (o = report_msg(&s->a, r)) == NULL)
+		return 1;
+	s->bytes += au__v1__report_entry__get_packed_size(o) + 4;
+	if (s->bytes > LIST_BYTES)
+		return 1;
+	s->v[s->n++] = o;
+	return 0;
+}
 
 void
 admin_host_show(Au__V1__AdminService_Service *svc,
     const Au__V1__HostShowRequest *in, Au__V1__HostShowReply_Closure closure,
     void *cd)
 {
-	struct au_err err = AU_ERR_INIT;
+	struct meta          *m = ADMIN_SVC(svc);
+	Au__V1__HostShowReply out = AU__V1__HOST_SHOW_REPLY__INIT;
+	struct inv_policy     pol;
+	struct show           s;
+	struct au_err         err = AU_ERR_INIT;
+	uint64_t              now = timeutil_wall_ms();
+	uint32_t              per = SHOW_DEFAULT;
 
-	(void)svc;
-	(void)in;
-	au_err_set(&err, AU_UNIMPLEMENTED, "hosts show: not implemented yet");
-	meta_reply(cd, (ProtobufCClosure)closure, NULL, &err);
-}
-
-void
-admin_retry(Au__V1__AdminService_Service *svc, const Au__V1__RetryRequest *in,
-    Au__V1__RetryReply_Closure closure, void *cd)
-{
-	struct au_err err = AU_ERR_INIT;
-
-	(void)svc;
-	(void)in;
-	au_err_set(&err, AU_UNIMPLEMENTED, "retry: not implemented yet");
-	meta_reply(cd, (ProtobufCClosure)closure, NULL, &err);
+	memset(&s, 0, sizeof(s));
+	if (in->has_reports_per_agent && in->reports_per_agent > 0)
+		per = in->reports_per_agent < SHOW_MAX ? in->reports_per_agent
+		                                       : SHOW_MAX;
+	meta_policy(m, &pol, NULL);
+	if (!inv_valid_hostname(in->hostname))
+		au_err_set(&err, AU_INVALID_ARGUMENT, "bad hostname");
+	else if (inv_host_show(m->inv, in->hostname, &pol, now, show_host, &s,
+	             &err) == AU_OK &&
+	         store_reports_host(m->store, in->hostname, per, show_report,
+	             &s, &err) == AU_OK &&
+	         (s.host == NULL || s.a.oom))
+		au_err_set(&err, AU_RESOURCE_EXHAUSTED, "out of memory");
+	out.host = s.host;
+	out.n_reports = s.n;
+	out.reports = s.v;
+	out.has_now_ms = 1;
+	out.now_ms = now;
+	meta_reply(cd, (ProtobufCClosure)closure, &out, &err);
+	arena_free(&s.a);
 }

@@ -381,6 +381,7 @@ inv_desired_for(
 		out[n].name = inv->managed[i];
 		out[n].version = inv->rr[r].version;
 		out[n].action = inv->rr[r].action;
+		out[n].retry = inv_retry_token(inv, hostname, inv->managed[i]);
 		n++;
 	}
 	return n;
@@ -404,27 +405,58 @@ inv_converged(const struct inv *inv, const struct inv_agent *a,
 {
 	if (d == NULL)
 		return 1;
+	if (d->action == ROLLOUT_REMOVE)
+		return !a->reported;
 	if (d->action == ROLLOUT_STOP)
-		return a->version == NULL || a->status == inv->stopped;
+		return !a->reported || a->version == NULL ||
+		       a->status == inv->stopped;
 	return a->version != NULL && strcmp(a->version, d->version) == 0 &&
 	       a->status == inv->started;
+}
+
+/* Is the agent's latest report about d: its version (any, when d asks
+ * for none) and its action (when the report names one)? */
+static int
+report_about(const struct inv_agent *a, const struct inv_desired *d)
+{
+	if (d->version[0] == '\0')
+		return a->report_action == d->action;
+	return inv_str_eq(a->report_version, d->version) &&
+	       (a->report_action == 0 || a->report_action == d->action);
+}
+
+/* Has a differed from this very d for longer than the grace period? */
+static int
+mismatch_expired(const struct inv_agent *a, const struct inv_desired *d,
+    const struct inv_policy *pol, uint64_t now)
+{
+	if (a->mismatch_since_ms == 0 || a->mismatch_action != d->action ||
+	    !inv_str_eq(a->mismatch_version, d->version))
+		return 0;
+	return now > a->mismatch_since_ms &&
+	       now - a->mismatch_since_ms >
+	           (uint64_t)pol->failed_grace_s * 1000;
 }
 
 int
 inv_agent_failed(const struct inv *inv, const struct inv_agent *a,
     const struct inv_desired *d, const struct inv_policy *pol, uint64_t now)
 {
-	/* A failed install stays failed until the agent runs what is
-	 * desired (or a later report succeeds). */
-	if (d != NULL && inv_converged(inv, a, d))
-		return 0;
-	if (a->last_failed)
-		return 1;
+	/* Nothing asked: the latest report is all there is to go by. */
 	if (d == NULL)
+		return a->last_failed;
+	if (inv_converged(inv, a, d))
 		return 0;
-	return a->mismatch_since_ms != 0 &&
-	       now - a->mismatch_since_ms >
-	           (uint64_t)pol->failed_grace_s * 1000;
+	/* Inside its health window the target is being tried (again). */
+	if (d->action == ROLLOUT_START && a->probation != NULL &&
+	    strcmp(a->probation, d->version) == 0)
+		return 0;
+	if (a->last_failed && report_about(a, d))
+		return 1;
+	if (d->action == ROLLOUT_START && a->failed_version != NULL &&
+	    strcmp(a->failed_version, d->version) == 0)
+		return 1;
+	return mismatch_expired(a, d, pol, now);
 }
 
 int
@@ -524,6 +556,7 @@ inv_host_remove(struct inv *inv, const char *hostname, struct au_err *err)
 		    err, AU_NOT_FOUND, "host %s: not found", hostname);
 	} else if ((code = store_host_delete(inv->st, hostname, err)) ==
 	           AU_OK) {
+		inv_retry_drop_host(inv, hostname);
 		inv_dirty_unlink(inv, h);
 		inv_host_unlink(inv, h);
 		inv_host_free(h);
@@ -697,6 +730,16 @@ load_rule(void *arg, const struct store_rule *r)
 	return l->oom;
 }
 
+static int
+load_retry(void *arg, const struct store_retry *r)
+{
+	struct loader *l = arg;
+
+	if (inv_retry_put_mem(l->inv, r) != AU_OK)
+		l->oom = 1;
+	return l->oom;
+}
+
 static enum au_status
 load(struct inv *inv, struct au_err *err)
 {
@@ -707,7 +750,8 @@ load(struct inv *inv, struct au_err *err)
 	         inv->st, load_host, load_agent, &l, err)) != AU_OK ||
 	    (code = store_reports_latest(inv->st, load_report, &l, err)) !=
 	        AU_OK ||
-	    (code = store_rules_load(inv->st, load_rule, &l, err)) != AU_OK)
+	    (code = store_rules_load(inv->st, load_rule, &l, err)) != AU_OK ||
+	    (code = store_retries_load(inv->st, load_retry, &l, err)) != AU_OK)
 		return code;
 	if (l.oom)
 		return au_err_set(err, AU_RESOURCE_EXHAUSTED,
@@ -767,6 +811,7 @@ inv_free(struct inv *inv)
 	free(inv->rules);
 	free(inv->rr);
 	free(inv->managed);
+	inv_retries_free(inv);
 	pool_fini(&inv->pool);
 	pthread_mutex_destroy(&inv->lock);
 	free(inv);

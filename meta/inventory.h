@@ -14,6 +14,13 @@
  * that repeat across hosts (agent names, versions, statuses, updater versions)
  * are interned: views hand out pointers that stay valid until inv_free().
  *
+ * Failure state is about what is desired now: an agent is failed when it
+ * does not run what is asked and its latest report about that version and
+ * action failed (or the host says that version failed there), or when it
+ * has differed from that same target for longer than failed_grace.  A
+ * report about an older target is history: it shows as last_failure but
+ * does not make the host failed.
+ *
  * Thread-safe: one mutex; durable writes happen under it.
  */
 #ifndef META_INVENTORY_H
@@ -43,8 +50,9 @@ struct inv_policy {
 /* A desired agent; strings interned (valid until inv_free()). */
 struct inv_desired {
 	const char *name;
-	const char *version;
-	int         action; /* enum rollout_action */
+	const char *version; /* "" with STOP or REMOVE: any version */
+	int         action;  /* enum rollout_action */
+	uint64_t    retry;   /* the largest retry token for the host, or 0 */
 };
 
 struct inv_agent_view {
@@ -55,8 +63,14 @@ struct inv_agent_view {
 	const char *desired_version; /* NULL when not managed here */
 	int         desired_action;
 	int         failed;
-	const char *last_failure; /* NULL when none */
+	const char *last_failure; /* NULL when none; history included */
 	uint64_t    last_failure_ms;
+	int         reported; /* in the host's latest heartbeat */
+	/* The host's own word; NULL or 0 when none. */
+	const char *failed_version; /* failed there, not retried */
+	const char *failed_step;
+	uint32_t    crashes;   /* of the current version */
+	const char *probation; /* a version in its health window */
 };
 
 struct inv_host_view {
@@ -85,6 +99,16 @@ struct inv_filter {
  * return 0 to go on, non-zero to stop (the listing then reports more). */
 typedef int (*inv_host_fn)(void *arg, const struct inv_host_view *h);
 typedef int (*inv_rule_fn)(void *arg, const struct store_rule *r);
+
+/* What a Retry names: the hosts failed for agent now (failed), or hosts
+ * and/or a prefix, or (none of them) every host. */
+struct inv_retry_req {
+	const char        *agent;
+	int                failed;
+	const char *const *hosts;
+	size_t             nhosts;
+	const char        *prefix; /* NULL: none */
+};
 
 struct inv;
 
@@ -165,6 +189,26 @@ void inv_rules_each(
 enum au_status inv_hosts_each(struct inv *inv, const struct inv_filter *f,
     const struct inv_policy *pol, uint64_t now_ms, inv_host_fn fn, void *arg,
     int *more);
+
+/* The view of one host (as inv_hosts_each gives it) to fn.  AU_NOT_FOUND
+ * (err set) when unknown, AU_RESOURCE_EXHAUSTED when out of memory. */
+enum au_status inv_host_show(struct inv *inv, const char *hostname,
+    const struct inv_policy *pol, uint64_t now_ms, inv_host_fn fn, void *arg,
+    struct au_err *err);
+
+/*
+ * A retry token for the hosts rq names: *token is the wall clock now_ms,
+ * made larger than every earlier token of the agent.  Writes one host
+ * record per host failed for the agent now (rq->failed; *hosts = how
+ * many), a host record per named host, a prefix record, or a default
+ * record, replacing records with the same (agent, kind, match); durable on
+ * return.  The heartbeat then hands each matching host the largest token
+ * of its records.  AU_RESOURCE_EXHAUSTED past INV_RETRY_MAX (10000)
+ * records in all.  The caller has checked the names.
+ */
+enum au_status inv_retry(struct inv *inv, const struct inv_retry_req *rq,
+    const struct inv_policy *pol, uint64_t now_ms, uint64_t *token,
+    uint32_t *hosts, struct au_err *err);
 
 /* How many hosts report running agent at version. */
 uint32_t inv_count_running(

@@ -46,6 +46,13 @@ inv_valid_name(const char *name)
 	return valid_chars(name, INV_NAME_MAX, "._+~-");
 }
 
+/* NULL, "" or a plausible name. */
+static int
+opt_name(const char *s)
+{
+	return s == NULL || s[0] == '\0' || inv_valid_name(s);
+}
+
 static enum au_status
 validate(const char *hostname, const char *uv, const struct store_agent *a,
     size_t n, struct au_err *err)
@@ -68,10 +75,12 @@ validate(const char *hostname, const char *uv, const struct store_agent *a,
 		    (a[i].status != NULL &&
 		        strlen(a[i].status) > INV_STATUS_MAX) ||
 		    (a[i].last_error != NULL &&
-		        strlen(a[i].last_error) > INV_ERROR_MAX))
+		        strlen(a[i].last_error) > INV_ERROR_MAX) ||
+		    !opt_name(a[i].failed_version) ||
+		    !opt_name(a[i].failed_step) || !opt_name(a[i].probation))
 			return au_err_set(err, AU_INVALID_ARGUMENT,
-			    "heartbeat: agent %zu: bad name, version, status"
-			    " or error",
+			    "heartbeat: agent %zu: bad name, version, status,"
+			    " error, failed version or step",
 			    i);
 		for (j = 0; j < i; j++)
 			if (strcmp(a[i].name, a[j].name) == 0)
@@ -87,6 +96,9 @@ struct interned {
 	const char *version[INV_MAX_AGENTS];
 	const char *status[INV_MAX_AGENTS];
 	const char *status_text[INV_MAX_AGENTS];
+	const char *failed_version[INV_MAX_AGENTS];
+	const char *failed_step[INV_MAX_AGENTS];
+	const char *probation[INV_MAX_AGENTS];
 };
 
 static const struct inv_agent *
@@ -119,7 +131,11 @@ agents_same(const struct inv_host *h, const struct store_agent *a, size_t n,
 		if (o == NULL || !o->reported || o->version != in->version[i] ||
 		    o->status != in->status[i] ||
 		    !inv_str_eq(o->status_text, in->status_text[i]) ||
-		    !inv_str_eq(o->last_error, a[i].last_error))
+		    !inv_str_eq(o->last_error, a[i].last_error) ||
+		    o->failed_version != in->failed_version[i] ||
+		    o->failed_step != in->failed_step[i] ||
+		    o->probation != in->probation[i] ||
+		    o->crashes != a[i].crashes)
 			return 0;
 	}
 	return 1;
@@ -136,6 +152,9 @@ agent_take_history(struct inv_agent *a, struct inv_agent *o)
 	a->report_action = o->report_action;
 	a->last_failed = o->last_failed;
 	a->mismatch_since_ms = o->mismatch_since_ms;
+	a->mismatch_version = o->mismatch_version;
+	a->mismatch_action = o->mismatch_action;
+	a->crash_reports = o->crash_reports;
 	o->last_failure = NULL;
 }
 
@@ -188,6 +207,10 @@ agents_replace(struct inv_host *h, const struct store_agent *a, size_t n,
 			return AU_RESOURCE_EXHAUSTED;
 		}
 		na[k].reported = 1;
+		na[k].failed_version = in->failed_version[i];
+		na[k].failed_step = in->failed_step[i];
+		na[k].probation = in->probation[i];
+		na[k].crashes = a[i].crashes;
 		if (inv_nonempty(a[i].last_error) != NULL &&
 		    (na[k].last_error = strdup(a[i].last_error)) == NULL) {
 			inv_agents_free(na, k + 1);
@@ -212,14 +235,17 @@ agents_replace(struct inv_host *h, const struct store_agent *a, size_t n,
 	return AU_OK;
 }
 
-/* Track since when each agent differs from what is desired; add entries
- * for desired agents the host does not report. */
+/* Track since when each agent differs from what is desired, and from
+ * which target: a new target starts the clock again.  Add entries for
+ * desired agents the host does not report. */
 static enum au_status
 track_mismatch(struct inv *inv, struct inv_host *h, const struct inv_desired *d,
     size_t nd, uint64_t now)
 {
-	struct inv_agent *a;
-	size_t            i;
+	const struct inv_desired *want;
+	struct inv_agent         *a;
+	size_t                    i;
+	int                       oom = 0;
 
 	for (i = 0; i < nd; i++)
 		if (inv_agent_find(h, d[i].name) == NULL &&
@@ -227,10 +253,22 @@ track_mismatch(struct inv *inv, struct inv_host *h, const struct inv_desired *d,
 			return AU_RESOURCE_EXHAUSTED;
 	for (i = 0; i < h->nagents; i++) {
 		a = &h->agents[i];
-		if (inv_converged(inv, a, inv_desired_find(d, nd, a->name)))
+		want = inv_desired_find(d, nd, a->name);
+		if (inv_converged(inv, a, want)) {
 			a->mismatch_since_ms = 0;
-		else if (a->mismatch_since_ms == 0)
-			a->mismatch_since_ms = now;
+			continue;
+		}
+		/* Not converged: want is not NULL. */
+		if (a->mismatch_since_ms != 0 &&
+		    inv_str_eq(a->mismatch_version, want->version) &&
+		    a->mismatch_action == want->action)
+			continue;
+		a->mismatch_since_ms = now;
+		a->mismatch_version =
+		    inv_intern(&inv->pool, want->version, &oom);
+		a->mismatch_action = (uint8_t)want->action;
+		if (oom)
+			return AU_RESOURCE_EXHAUSTED;
 	}
 	return AU_OK;
 }
@@ -306,6 +344,12 @@ heartbeat_accepted(struct inv *inv, struct inv_host *h,
 		    inv_intern(&inv->pool, inv_nonempty(a[i].version), &oom);
 		in.status[i] =
 		    inv_status_class(inv, a[i].status, &in.status_text[i]);
+		in.failed_version[i] = inv_intern(
+		    &inv->pool, inv_nonempty(a[i].failed_version), &oom);
+		in.failed_step[i] = inv_intern(
+		    &inv->pool, inv_nonempty(a[i].failed_step), &oom);
+		in.probation[i] =
+		    inv_intern(&inv->pool, inv_nonempty(a[i].probation), &oom);
 	}
 	if (oom)
 		return AU_RESOURCE_EXHAUSTED;
@@ -401,6 +445,18 @@ first_line(const char *s, int *len)
 	return s;
 }
 
+static const char *
+outcome_word(int outcome)
+{
+	switch (outcome) {
+	case OUTCOME_ROLLED_BACK:
+		return "rolled back";
+	case OUTCOME_CRASHED:
+		return "crashed";
+	}
+	return "failed";
+}
+
 /* "rolled back 1.2.0 at start: exit 1: <first line of the tail>" */
 static void
 failure_line(char *out, size_t sz, const struct store_report *r)
@@ -409,8 +465,7 @@ failure_line(char *out, size_t sz, const struct store_report *r)
 	size_t      n;
 	int         len = 0;
 
-	n = (size_t)snprintf(out, sz, "%s %s",
-	    r->outcome == OUTCOME_ROLLED_BACK ? "rolled back" : "failed",
+	n = (size_t)snprintf(out, sz, "%s %s", outcome_word(r->outcome),
 	    inv_nonempty(r->version) != NULL ? r->version : "?");
 	if (n < sz && inv_nonempty(r->step) != NULL)
 		n += (size_t)snprintf(out + n, sz - n, " at %s", r->step);
@@ -451,7 +506,9 @@ inv_note_report(struct inv *inv, const struct store_report *r)
 	a->last_failure = NULL;
 	a->last_failed =
 	    r->outcome == OUTCOME_FAILED || r->outcome == OUTCOME_ROLLED_BACK;
-	if (!a->last_failed)
+	/* A crash is history and a count; the status shows the rest. */
+	a->crash_reports += r->outcome == OUTCOME_CRASHED;
+	if (!a->last_failed && r->outcome != OUTCOME_CRASHED)
 		return AU_OK;
 	failure_line(line, sizeof(line), r);
 	a->last_failure = strdup(line);

@@ -20,6 +20,10 @@
 #define OUTCOME_OK 1
 #define OUTCOME_FAILED 2
 #define OUTCOME_ROLLED_BACK 3
+#define OUTCOME_CRASHED 4
+
+/* At most this many retry records in all (inv_retry_add). */
+#define INV_RETRY_MAX 10000
 
 struct pool {
 	char **slots;
@@ -43,6 +47,24 @@ struct inv_agent {
 	const char *report_version;
 	uint8_t     report_outcome;
 	uint8_t     report_action;
+	/* What mismatch_since_ms is about: the desired version (interned)
+	 * and action when the agent began to differ from it. */
+	const char *mismatch_version;
+	uint8_t     mismatch_action;
+	/* The host's own word (heartbeats): interned, NULL when none. */
+	const char *failed_version;
+	const char *failed_step;
+	const char *probation;
+	uint32_t    crashes;
+	uint32_t    crash_reports; /* CRASHED reports since meta started */
+};
+
+/* A retry record in memory; strings interned. */
+struct inv_retry {
+	const char *agent;
+	int         kind; /* ROLLOUT_DEFAULT, ROLLOUT_HOST, ROLLOUT_PREFIX */
+	const char *match;
+	uint64_t    token;
 };
 
 struct inv_host {
@@ -92,6 +114,11 @@ struct inv {
 	uint64_t         batches_taken, batches_done;
 	int              flush_now, flush_stop, flusher_started;
 	pthread_t        flusher;
+
+	/* Retry tokens (inventory_retry.c), sorted by agent name, kind,
+	 * match, so an agent's records are one run. */
+	struct inv_retry *retries;
+	size_t            nretries;
 };
 
 /* The pool's copy of s: NULL for NULL, and NULL with *oom set when out of
@@ -143,9 +170,14 @@ size_t inv_desired_for(
 const struct inv_desired *inv_desired_find(
     const struct inv_desired *d, size_t nd, const char *name);
 
-/* Does agent a match d (NULL d: nothing is asked, so yes)?  Is it failed:
- * its last report failed and it does not run what is desired, or it has
- * differed from d for longer than the grace period?  Is h stale? */
+/* Does agent a match d (NULL d: nothing is asked, so yes)?  STOP: not
+ * reported, nothing installed, or stopped; REMOVE: not reported at all.
+ * Is it failed for d now: it does not match d, the host does not have
+ * d's version on probation (being tried), and its latest report is about
+ * d (version and action) and failed, or the host says d's version failed
+ * there, or it has differed from d (the same d) for longer than the grace
+ * period?  With no d, its latest report failed.  CRASHED reports do not
+ * count.  Is h stale? */
 int inv_converged(const struct inv *inv, const struct inv_agent *a,
     const struct inv_desired *d);
 int inv_agent_failed(const struct inv *inv, const struct inv_agent *a,
@@ -163,6 +195,17 @@ void inv_dirty_unlink(struct inv *inv, struct inv_host *h);
  * the lock.  Start returns AU_RESOURCE_EXHAUSTED when no thread. */
 enum au_status inv_flusher_start(struct inv *inv);
 void           inv_flusher_stop(struct inv *inv);
+
+/* The largest retry token among agent's records that match hostname
+ * (host exact, prefix, default); 0 when none.  O(records of agent). */
+uint64_t inv_retry_token(
+    const struct inv *inv, const char *hostname, const char *agent);
+
+/* Put a loaded retry record in memory; drop hostname's host records.
+ * AU_RESOURCE_EXHAUSTED when out of memory. */
+enum au_status inv_retry_put_mem(struct inv *inv, const struct store_retry *r);
+void           inv_retry_drop_host(struct inv *inv, const char *hostname);
+void           inv_retries_free(struct inv *inv);
 
 /* Note a stored report's outcome on its host's agent (no-op for an unknown
  * host).  AU_RESOURCE_EXHAUSTED when out of memory. */

@@ -15,15 +15,33 @@
 
 /* ------------------------------------------------------------ listing */
 
+/* A failure line and what may follow it. */
+#define FAILURE_MAX (INV_ERROR_MAX + 16)
+
 struct view_buf {
 	struct inv_agent_view agents[2 * INV_MAX_AGENTS];
 	struct inv_desired    d[INV_MAX_AGENTS];
+	char                  failure[2 * INV_MAX_AGENTS][FAILURE_MAX];
 };
+
+/* The failure line, with ", not retried" when the host says it will not
+ * try that version again: "rolled back 7.0.0 at start: exit 1: ...,
+ * not retried".  buf is used when something is added. */
+static const char *
+failure_show(const struct inv_agent *a, char *buf, size_t sz)
+{
+	if (a->last_failure == NULL || a->failed_version == NULL ||
+	    !a->last_failed ||
+	    !inv_str_eq(a->failed_version, a->report_version))
+		return a->last_failure;
+	snprintf(buf, sz, "%s, not retried", a->last_failure);
+	return buf;
+}
 
 static void
 agent_view(const struct inv *inv, const struct inv_agent *a,
     const struct inv_desired *d, const struct inv_policy *pol, uint64_t now,
-    struct inv_agent_view *av)
+    struct inv_agent_view *av, char *failure)
 {
 	av->name = a->name;
 	av->version = a->version;
@@ -32,8 +50,14 @@ agent_view(const struct inv *inv, const struct inv_agent *a,
 	av->desired_version = d != NULL ? d->version : NULL;
 	av->desired_action = d != NULL ? d->action : 0;
 	av->failed = inv_agent_failed(inv, a, d, pol, now);
-	av->last_failure = a->last_failure;
+	av->last_failure = failure_show(a, failure, FAILURE_MAX);
 	av->last_failure_ms = a->last_failure_ms;
+	av->reported = a->reported;
+	av->failed_version = a->failed_version;
+	av->failed_step = a->failed_step;
+	av->crashes =
+	    a->crashes > a->crash_reports ? a->crashes : a->crash_reports;
+	av->probation = a->probation;
 }
 
 /* The view of h: its reported agents, those with report history, and
@@ -65,7 +89,7 @@ build_view(const struct inv *inv, const struct inv_host *h,
 		if (!a->reported && d == NULL && a->last_failure == NULL &&
 		    !a->last_failed)
 			continue;
-		agent_view(inv, a, d, pol, now, &b->agents[k]);
+		agent_view(inv, a, d, pol, now, &b->agents[k], b->failure[k]);
 		v->failed |= b->agents[k++].failed;
 	}
 	for (i = 0; i < nd && k < 2 * INV_MAX_AGENTS; i++) {
@@ -211,6 +235,31 @@ inv_hosts_each(struct inv *inv, const struct inv_filter *f,
 	pthread_mutex_unlock(&inv->lock);
 	free(b);
 	return AU_OK;
+}
+
+enum au_status
+inv_host_show(struct inv *inv, const char *hostname,
+    const struct inv_policy *pol, uint64_t now_ms, inv_host_fn fn, void *arg,
+    struct au_err *err)
+{
+	struct view_buf     *b;
+	struct inv_host_view v;
+	struct inv_host     *h;
+	enum au_status       code = AU_OK;
+
+	if ((b = malloc(sizeof(*b))) == NULL)
+		return au_err_set(err, AU_RESOURCE_EXHAUSTED, "out of memory");
+	pthread_mutex_lock(&inv->lock);
+	if ((h = inv_find_name(inv, hostname)) == NULL) {
+		code = au_err_set(
+		    err, AU_NOT_FOUND, "host %s: not found", hostname);
+	} else {
+		build_view(inv, h, pol, now_ms, &v, b);
+		fn(arg, &v);
+	}
+	pthread_mutex_unlock(&inv->lock);
+	free(b);
+	return code;
 }
 
 uint32_t

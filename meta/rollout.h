@@ -29,6 +29,7 @@ enum rollout_kind {
 enum rollout_action {
 	ROLLOUT_START = 1,
 	ROLLOUT_STOP = 2,
+	ROLLOUT_REMOVE = 3,
 };
 
 struct rollout_rule {

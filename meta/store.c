@@ -38,6 +38,11 @@ enum stmt {
 	S_REPORT_COUNT,
 	S_AUDIT_ADD,
 	S_AUDIT_LIST,
+	/* Retry tokens and the host drill-down (schema 2). */
+	S_RETRY_PUT,
+	S_RETRIES_ALL,
+	S_HOST_RETRIES_DEL,
+	S_REPORTS_HOST,
 	S_COUNT
 };
 
@@ -88,6 +93,19 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_AUDIT_LIST] = "SELECT time_ms, who, action, detail FROM (SELECT *"
                      " FROM audit WHERE time_ms >= ?1 ORDER BY id DESC"
                      " LIMIT ?2) ORDER BY id",
+    [S_RETRY_PUT] = "INSERT OR REPLACE INTO retries(agent, kind, match, token)"
+                    " VALUES(?1, ?2, ?3, ?4)",
+    [S_RETRIES_ALL] = "SELECT agent, kind, match, token FROM retries"
+                      " ORDER BY agent, kind, match",
+    /* Kind 1 is a host record (enum rollout_kind's ROLLOUT_HOST). */
+    [S_HOST_RETRIES_DEL] = "DELETE FROM retries WHERE kind = 1 AND match = ?1",
+    /* The newest ?2 of each agent, through reports_host_time. */
+    [S_REPORTS_HOST] =
+        "SELECT hostname, report_id, agent, version, from_version, outcome,"
+        " action, step, exit_code, output_tail, duration_ms, message,"
+        " time_ms, received_ms FROM (SELECT *, row_number() OVER"
+        " (PARTITION BY agent ORDER BY id DESC) AS rn FROM reports"
+        " WHERE hostname = ?1) WHERE rn <= ?2 ORDER BY agent, id DESC",
 };
 
 /* Migration N takes the schema from version N to N + 1. */
@@ -452,11 +470,11 @@ static enum au_status
 host_delete_locked(
     struct store *s, const char *hostname, int *found, struct au_err *err)
 {
-	static const enum stmt ids[] = {
-	    S_HOST_AGENTS_DEL, S_HOST_REPORTS_DEL, S_HOST_DEL};
-	sqlite3_stmt  *st;
-	enum au_status code;
-	size_t         i;
+	static const enum stmt ids[] = {S_HOST_AGENTS_DEL, S_HOST_REPORTS_DEL,
+	    S_HOST_RETRIES_DEL, S_HOST_DEL};
+	sqlite3_stmt          *st;
+	enum au_status         code;
+	size_t                 i;
 
 	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
 		st = prep(s, ids[i]);
@@ -785,6 +803,68 @@ store_audit_list(struct store *s, uint64_t since_ms, uint32_t limit,
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)since_ms);
 	sqlite3_bind_int64(st, 2, limit != 0 ? (sqlite3_int64)limit : -1);
 	code = each_row(s, st, audit_row, &cb, err);
+	pthread_mutex_unlock(&s->db_lock);
+	return code;
+}
+
+/* ------------------------------------------------------------ retries */
+
+enum au_status
+store_retry_put(
+    struct store *s, const struct store_retry *r, size_t n, struct au_err *err)
+{
+	sqlite3_stmt  *st;
+	enum au_status code;
+	size_t         i;
+
+	pthread_mutex_lock(&s->db_lock);
+	code = txn(s, S_BEGIN, err);
+	for (i = 0; code == AU_OK && i < n; i++) {
+		st = prep(s, S_RETRY_PUT);
+		bind_text(st, 1, r[i].agent);
+		sqlite3_bind_int(st, 2, r[i].kind);
+		bind_text(st, 3, r[i].match != NULL ? r[i].match : "");
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)r[i].token);
+		code = step_done(s, st, "retry", err);
+	}
+	code = txn_end(s, code, err);
+	pthread_mutex_unlock(&s->db_lock);
+	return code;
+}
+
+static int
+retry_row(sqlite3_stmt *st, void *arg)
+{
+	struct row_cb     *cb = arg;
+	struct store_retry r;
+
+	r.agent = col_text(st, 0);
+	r.kind = sqlite3_column_int(st, 1);
+	r.match = col_text(st, 2);
+	r.token = (uint64_t)sqlite3_column_int64(st, 3);
+	return ((store_retry_fn)cb->fn)(cb->arg, &r);
+}
+
+enum au_status
+store_retries_load(
+    struct store *s, store_retry_fn fn, void *arg, struct au_err *err)
+{
+	return load_all(s, S_RETRIES_ALL, retry_row, (void *)fn, arg, err);
+}
+
+enum au_status
+store_reports_host(struct store *s, const char *hostname, uint32_t per_agent,
+    store_report_fn fn, void *arg, struct au_err *err)
+{
+	struct row_cb  cb = {(void *)fn, arg};
+	sqlite3_stmt  *st;
+	enum au_status code;
+
+	pthread_mutex_lock(&s->db_lock);
+	st = prep(s, S_REPORTS_HOST);
+	bind_text(st, 1, hostname);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)per_agent);
+	code = each_row(s, st, report_row, &cb, err);
 	pthread_mutex_unlock(&s->db_lock);
 	return code;
 }

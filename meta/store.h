@@ -52,6 +52,14 @@ struct store_agent {
 	const char *version;    /* NULL or "" when none */
 	const char *status;     /* "started", "stopped" or the script's text */
 	const char *last_error; /* NULL or "" when none */
+	/* The host's own word, from heartbeats only (not stored): a version
+	 * that failed there and is not retried, the step it failed at,
+	 * crashes of the current version, a version in its health window.
+	 * NULL, "" or 0 when none. */
+	const char *failed_version;
+	const char *failed_step;
+	uint32_t    crashes;
+	const char *probation;
 };
 
 struct store_seen {
@@ -92,6 +100,16 @@ struct store_report {
 	uint64_t    received_ms; /* meta clock */
 };
 
+/* An operator's retry token: hosts that match (kind, match) retry a
+ * version that failed on them when the token grows.  kind is enum
+ * rollout_kind's DEFAULT (every host, match ""), HOST or PREFIX. */
+struct store_retry {
+	const char *agent;
+	int         kind;
+	const char *match;
+	uint64_t    token;
+};
+
 struct store_audit {
 	uint64_t    time_ms;
 	const char *who;
@@ -110,6 +128,7 @@ typedef int (*store_agent_fn)(
 typedef int (*store_rule_fn)(void *arg, const struct store_rule *r);
 typedef int (*store_report_fn)(void *arg, const struct store_report *r);
 typedef int (*store_audit_fn)(void *arg, const struct store_audit *a);
+typedef int (*store_retry_fn)(void *arg, const struct store_retry *r);
 
 /* Open (creating) <datadir>/meta.db, migrate, prepare.  AU_FAILED_PRECONDITION
  * when the database is newer than this code.  *out is released with
@@ -130,7 +149,8 @@ enum au_status store_host_put(
 enum au_status store_host_put_many(
     struct store *s, const struct store_host *h, size_t n, struct au_err *err);
 
-/* Delete a host, its agents' state and its reports.  AU_NOT_FOUND when
+/* Delete a host, its agents' state, its reports and its host retry
+ * records.  AU_NOT_FOUND when
  * unknown.  Durable on return. */
 enum au_status store_host_delete(
     struct store *s, const char *hostname, struct au_err *err);
@@ -170,6 +190,20 @@ enum au_status store_reports_latest(
 /* How many reports are stored for hostname (0 when none). */
 enum au_status store_report_count(
     struct store *s, const char *hostname, uint64_t *count, struct au_err *err);
+
+/* The newest per_agent reports of each of hostname's agents, by agent,
+ * newest first within an agent (through the index reports_host_time). */
+enum au_status store_reports_host(struct store *s, const char *hostname,
+    uint32_t per_agent, store_report_fn fn, void *arg, struct au_err *err);
+
+/* Insert or replace n retry records (by agent, kind, match) in one
+ * transaction.  Durable. */
+enum au_status store_retry_put(
+    struct store *s, const struct store_retry *r, size_t n, struct au_err *err);
+
+/* Every retry record, ordered by agent, kind, match. */
+enum au_status store_retries_load(
+    struct store *s, store_retry_fn fn, void *arg, struct au_err *err);
 
 /* Append to the audit log.  Durable. */
 enum au_status store_audit_add(

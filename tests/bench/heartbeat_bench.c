@@ -72,12 +72,14 @@ static void
 populate_hosts(struct bench *b, struct store *st, char (*names)[32])
 {
 	struct store_host *hs = calloc((size_t)b->nhosts, sizeof(*hs));
-	struct store_agent ag[3] = {{"nodex", "1.4.2", "started", NULL},
-	    {"logd", "2.0.1", "started", NULL},
-	    {"metricsd", "0.9.0", "stopped", NULL}};
-	struct store_agent bad[3] = {{"nodex", "1.4.1", "started", NULL},
-	    {"logd", "2.0.1", "started", NULL},
-	    {"metricsd", "0.9.0", "stopped", NULL}};
+	struct store_agent ag[3] = {
+	    {"nodex", "1.4.2", "started", NULL, NULL, NULL, 0, NULL},
+	    {"logd", "2.0.1", "started", NULL, NULL, NULL, 0, NULL},
+	    {"metricsd", "0.9.0", "stopped", NULL, NULL, NULL, 0, NULL}};
+	struct store_agent bad[3] = {
+	    {"nodex", "1.4.1", "started", NULL, NULL, NULL, 0, NULL},
+	    {"logd", "2.0.1", "started", NULL, NULL, NULL, 0, NULL},
+	    {"metricsd", "0.9.0", "stopped", NULL, NULL, NULL, 0, NULL}};
 	struct store_seen *seen = calloc((size_t)b->nhosts, sizeof(*seen));
 	struct au_err      err = AU_ERR_INIT;
 	int                i;

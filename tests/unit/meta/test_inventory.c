@@ -4,6 +4,10 @@
  * directory: enrollment and key binding, desired agents from rules, failed
  * and stale hosts (time passed in), listings with filters and paging,
  * reports once, and everything back after a reload from the store.
+ * Failure state is about the current target: older reports are history,
+ * the grace clock restarts with a new target; stop and remove without a
+ * version; retry tokens; the host's own word (failed version, crashes,
+ * probation) in views.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,8 +74,9 @@ hb(struct fixture *f, int k, const char *host, const char *version,
     const char *status, const struct inv_policy *pol, uint64_t now, int *state,
     struct inv_desired *d, size_t *nd)
 {
-	struct store_agent a = {"nodex", version, status, NULL};
-	uint8_t            pk[SIG_PUBKEY_BYTES];
+	struct store_agent a = {
+	    "nodex", version, status, NULL, NULL, NULL, 0, NULL};
+	uint8_t pk[SIG_PUBKEY_BYTES];
 
 	key(pk, k);
 	return inv_heartbeat(
@@ -151,7 +156,8 @@ test_bad_input(void **state)
 	    hb(f, 1, "", "1.0", "started", &autoacc, T0, &st, d, &nd),
 	    AU_INVALID_ARGUMENT);
 	for (i = 0; i <= INV_MAX_AGENTS; i++)
-		a[i] = (struct store_agent){"nodex", NULL, NULL, NULL};
+		a[i] = (struct store_agent){
+		    "nodex", NULL, NULL, NULL, NULL, NULL, 0, NULL};
 	key(pk, 1);
 	assert_int_equal(
 	    inv_heartbeat(f->inv, pk, "web-1", NULL, a, INV_MAX_AGENTS + 1,
@@ -249,13 +255,14 @@ test_paging_many(void **state)
 {
 	struct fixture    *f = *state;
 	struct inv_desired d[INV_MAX_AGENTS];
-	struct store_agent a = {"nodex", "1.0", "started", NULL};
-	struct inv_filter  flt;
-	struct listing     l;
-	uint8_t            pk[SIG_PUBKEY_BYTES];
-	char               name[16], last[32] = "";
-	size_t             nd;
-	int                st, i, more = 1, seen = 0;
+	struct store_agent a = {
+	    "nodex", "1.0", "started", NULL, NULL, NULL, 0, NULL};
+	struct inv_filter flt;
+	struct listing    l;
+	uint8_t           pk[SIG_PUBKEY_BYTES];
+	char              name[16], last[32] = "";
+	size_t            nd;
+	int               st, i, more = 1, seen = 0;
 
 	for (i = 0; i < 300; i++) {
 		memset(pk, 0x5a, sizeof(pk));
@@ -485,6 +492,374 @@ test_flush(void **state)
 	assert_int_equal(l.stale[0], 0); /* last seen T0 was stored */
 }
 
+/* ------------------------------------------------------------ issue 9 */
+
+/* The view of one agent of one host, copied out. */
+struct seen {
+	int      found, failed, reported;
+	char     version[32], failure[160], failed_version[32], step[32];
+	char     probation[32];
+	uint32_t crashes;
+};
+
+static int
+on_seen(void *arg, const struct inv_host_view *h)
+{
+	struct seen *s = arg;
+	size_t       i;
+
+	for (i = 0; i < h->nagents; i++) {
+		const struct inv_agent_view *a = &h->agents[i];
+
+		if (strcmp(a->name, "nodex") != 0)
+			continue;
+		s->found = 1;
+		s->failed = a->failed;
+		s->reported = a->reported;
+		s->crashes = a->crashes;
+		snprintf(s->version, sizeof(s->version), "%s",
+		    a->version != NULL ? a->version : "-");
+		snprintf(s->failure, sizeof(s->failure), "%s",
+		    a->last_failure != NULL ? a->last_failure : "-");
+		snprintf(s->failed_version, sizeof(s->failed_version), "%s",
+		    a->failed_version != NULL ? a->failed_version : "-");
+		snprintf(s->step, sizeof(s->step), "%s",
+		    a->failed_step != NULL ? a->failed_step : "-");
+		snprintf(s->probation, sizeof(s->probation), "%s",
+		    a->probation != NULL ? a->probation : "-");
+	}
+	return 0;
+}
+
+static struct seen
+seen(struct fixture *f, const char *host, uint64_t now)
+{
+	struct seen s;
+
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(
+	    inv_host_show(f->inv, host, &manual, now, on_seen, &s, NULL),
+	    AU_OK);
+	return s;
+}
+
+/* A report about nodex. */
+static void
+report(struct fixture *f, const char *host, const char *id, const char *version,
+    int outcome, int action, uint64_t now)
+{
+	struct store_report r;
+	int                 dup = -1;
+
+	memset(&r, 0, sizeof(r));
+	r.hostname = host;
+	r.report_id = id;
+	r.agent = "nodex";
+	r.version = version;
+	r.outcome = outcome;
+	r.action = action;
+	r.step = "start";
+	r.has_exit_code = 1;
+	r.exit_code = 1;
+	r.output_tail = "port in use\n";
+	r.received_ms = now;
+	assert_int_equal(inv_report(f->inv, &r, &dup, NULL), AU_OK);
+	assert_int_equal(dup, 0);
+}
+
+/* A failed report for the version asked now is failure; after a new
+ * set-version it is history (shown, not failed), at once and not only
+ * after a heartbeat. */
+static void
+test_failure_is_current(void **state)
+{
+	struct fixture    *f = *state;
+	struct inv_desired d[INV_MAX_AGENTS];
+	struct seen        s;
+	size_t             nd;
+	int                st;
+
+	rule(f, ROLLOUT_DEFAULT, "", 0, "7.0", ROLLOUT_START);
+	hb(f, 1, "w-1", "3.0", "started", &autoacc, T0, &st, d, &nd);
+	report(f, "w-1", "r1", "7.0", 3, ROLLOUT_START, T0 + 10);
+	s = seen(f, "w-1", T0 + 20);
+	assert_int_equal(s.failed, 1);
+	assert_string_equal(
+	    s.failure, "rolled back 7.0 at start: exit 1: port in use");
+	/* A report about another action on the same version is not it. */
+	rule(f, ROLLOUT_DEFAULT, "", 0, "7.0", ROLLOUT_STOP);
+	assert_int_equal(seen(f, "w-1", T0 + 20).failed, 0);
+	rule(f, ROLLOUT_DEFAULT, "", 0, "8.0", ROLLOUT_START);
+	s = seen(f, "w-1", T0 + 30);
+	assert_int_equal(s.failed, 0);
+	assert_string_equal(
+	    s.failure, "rolled back 7.0 at start: exit 1: port in use");
+	/* Still history after the heartbeat and past the old grace. */
+	hb(f, 1, "w-1", "3.0", "started", &autoacc, T0 + 1000, &st, d, &nd);
+	assert_int_equal(seen(f, "w-1", T0 + 120500).failed, 0);
+	/* Then the new target's own grace runs out. */
+	assert_int_equal(seen(f, "w-1", T0 + 121500).failed, 1);
+	/* Survives a restart: history stays history. */
+	reload(f);
+	rule(f, ROLLOUT_DEFAULT, "", 0, "9.0", ROLLOUT_START);
+	hb(f, 1, "w-1", "3.0", "started", &autoacc, T0, &st, d, &nd);
+	assert_int_equal(seen(f, "w-1", T0 + 1000).failed, 0);
+	/* Nothing asked: the latest report is all there is. */
+	report(f, "w-1", "r2", "9.0", 2, ROLLOUT_START, T0 + 10);
+	assert_int_equal(seen(f, "w-1", T0 + 1000).failed, 1);
+	assert_int_equal(
+	    inv_rule_unset(f->inv, "nodex", ROLLOUT_DEFAULT, "", &st, NULL),
+	    AU_OK);
+	assert_int_equal(seen(f, "w-1", T0 + 1000).failed, 1);
+}
+
+/* The grace clock is about one target: a new one starts it again. */
+static void
+test_grace_restarts(void **state)
+{
+	struct fixture    *f = *state;
+	struct inv_desired d[INV_MAX_AGENTS];
+	size_t             nd;
+	int                st;
+
+	rule(f, ROLLOUT_DEFAULT, "", 0, "2.0", ROLLOUT_START);
+	hb(f, 1, "g-1", "1.0", "started", &autoacc, T0, &st, d, &nd);
+	assert_int_equal(seen(f, "g-1", T0 + 119000).failed, 0);
+	assert_int_equal(seen(f, "g-1", T0 + 121000).failed, 1);
+	rule(f, ROLLOUT_DEFAULT, "", 0, "3.0", ROLLOUT_START);
+	assert_int_equal(seen(f, "g-1", T0 + 121000).failed, 0);
+	hb(f, 1, "g-1", "1.0", "started", &autoacc, T0 + 100000, &st, d, &nd);
+	hb(f, 1, "g-1", "1.0", "started", &autoacc, T0 + 130000, &st, d, &nd);
+	assert_int_equal(seen(f, "g-1", T0 + 130000).failed, 0);
+	assert_int_equal(seen(f, "g-1", T0 + 219000).failed, 0);
+	assert_int_equal(seen(f, "g-1", T0 + 221000).failed, 1);
+	/* Converged: the clock stops. */
+	hb(f, 1, "g-1", "3.0", "started", &autoacc, T0 + 222000, &st, d, &nd);
+	assert_int_equal(seen(f, "g-1", T0 + 900000).failed, 0);
+}
+
+/* STOP with no version: any version, stopped or not installed; REMOVE:
+ * not reported at all, even when reports about it are kept. */
+static void
+test_stop_and_remove(void **state)
+{
+	struct fixture    *f = *state;
+	struct inv_desired d[INV_MAX_AGENTS];
+	uint8_t            pk[SIG_PUBKEY_BYTES];
+	size_t             nd;
+	int                st;
+	uint64_t           late = T0 + 200000;
+
+	rule(f, ROLLOUT_DEFAULT, "", 0, "", ROLLOUT_STOP);
+	hb(f, 1, "s-1", "1.0", "started", &autoacc, T0, &st, d, &nd);
+	assert_int_equal(nd, 1);
+	assert_string_equal(d[0].version, "");
+	assert_int_equal(d[0].action, ROLLOUT_STOP);
+	assert_int_equal(seen(f, "s-1", late).failed, 1);
+	hb(f, 1, "s-1", "1.0", "stopped", &autoacc, T0, &st, d, &nd);
+	assert_int_equal(seen(f, "s-1", late).failed, 0);
+	hb(f, 1, "s-1", NULL, NULL, &autoacc, T0, &st, d, &nd);
+	assert_int_equal(seen(f, "s-1", late).failed, 0);
+	/* REMOVE: a stopped agent still on the host is not removed. */
+	rule(f, ROLLOUT_DEFAULT, "", 0, "", ROLLOUT_REMOVE);
+	hb(f, 1, "s-1", "1.0", "stopped", &autoacc, T0, &st, d, &nd);
+	assert_int_equal(d[0].action, ROLLOUT_REMOVE);
+	assert_string_equal(d[0].version, "");
+	assert_int_equal(seen(f, "s-1", late).failed, 1);
+	/* Gone from the heartbeat, with a report about it kept. */
+	report(f, "s-1", "rm-1", "1.0", 1, ROLLOUT_REMOVE, T0);
+	key(pk, 1);
+	assert_int_equal(inv_heartbeat(f->inv, pk, "s-1", "0.1.0", NULL, 0,
+	                     &autoacc, T0 + 1000, &st, d, &nd, NULL),
+	    AU_OK);
+	assert_int_equal(seen(f, "s-1", late).failed, 0);
+	assert_int_equal(seen(f, "s-1", late).reported, 0);
+	/* A failed remove is failure now. */
+	report(f, "s-1", "rm-2", "1.0", 2, ROLLOUT_REMOVE, T0 + 2000);
+	hb(f, 1, "s-1", "1.0", "stopped", &autoacc, T0 + 3000, &st, d, &nd);
+	assert_int_equal(seen(f, "s-1", T0 + 4000).failed, 1);
+}
+
+/* The host's word: failed version, step, crashes, probation reach views;
+ * a failed version that is the target is failure ("not retried"). */
+static void
+test_host_word(void **state)
+{
+	struct fixture    *f = *state;
+	struct inv_desired d[INV_MAX_AGENTS];
+	struct store_agent a = {
+	    "nodex", "3.0", "started", NULL, "7.0", "start", 2, NULL};
+	uint8_t     pk[SIG_PUBKEY_BYTES];
+	struct seen s;
+	size_t      nd;
+	int         st;
+
+	key(pk, 4);
+	rule(f, ROLLOUT_DEFAULT, "", 0, "7.0", ROLLOUT_START);
+	assert_int_equal(inv_heartbeat(f->inv, pk, "h-1", "0.1.0", &a, 1,
+	                     &autoacc, T0, &st, d, &nd, NULL),
+	    AU_OK);
+	s = seen(f, "h-1", T0 + 10);
+	assert_int_equal(s.failed, 1); /* the host says so, no report */
+	assert_string_equal(s.failed_version, "7.0");
+	assert_string_equal(s.step, "start");
+	assert_int_equal(s.crashes, 2);
+	assert_string_equal(s.probation, "-");
+	report(f, "h-1", "w1", "7.0", 3, ROLLOUT_START, T0 + 20);
+	assert_string_equal(seen(f, "h-1", T0 + 30).failure,
+	    "rolled back 7.0 at start: exit 1: port in use, not retried");
+	/* Each field counts as a change (the fast path compares them). */
+	a.failed_version = NULL;
+	a.failed_step = NULL;
+	a.probation = "7.0";
+	a.crashes = 0;
+	assert_int_equal(inv_heartbeat(f->inv, pk, "h-1", "0.1.0", &a, 1,
+	                     &autoacc, T0 + 40, &st, d, &nd, NULL),
+	    AU_OK);
+	s = seen(f, "h-1", T0 + 50);
+	assert_string_equal(s.failed_version, "-");
+	assert_string_equal(s.probation, "7.0");
+	assert_int_equal(s.crashes, 0);
+	/* On probation: not failed past the grace period. */
+	assert_int_equal(seen(f, "h-1", T0 + 500000).failed, 0);
+	assert_string_equal(
+	    s.failure, "rolled back 7.0 at start: exit 1: port in use");
+	/* A crash report counts and is history, not failure. */
+	a.version = "7.0";
+	a.probation = NULL;
+	assert_int_equal(inv_heartbeat(f->inv, pk, "h-1", "0.1.0", &a, 1,
+	                     &autoacc, T0 + 60, &st, d, &nd, NULL),
+	    AU_OK);
+	report(f, "h-1", "c1", "7.0", 4, ROLLOUT_START, T0 + 70);
+	s = seen(f, "h-1", T0 + 80);
+	assert_int_equal(s.failed, 0);
+	assert_int_equal(s.crashes, 1);
+	assert_string_equal(
+	    s.failure, "crashed 7.0 at start: exit 1: port in use");
+	assert_int_equal(
+	    inv_host_show(f->inv, "nope", &manual, T0, on_seen, &s, NULL),
+	    AU_NOT_FOUND);
+}
+
+static uint64_t
+token_of(struct fixture *f, int k, const char *host)
+{
+	struct inv_desired d[INV_MAX_AGENTS];
+	size_t             nd = 0;
+	int                st;
+
+	assert_int_equal(
+	    hb(f, k, host, "1.0", "started", &autoacc, T0, &st, d, &nd), AU_OK);
+	assert_int_equal(nd, 1);
+	return d[0].retry;
+}
+
+static uint64_t
+retry(struct fixture *f, const char *host, const char *prefix, int failed,
+    uint64_t now, enum au_status want, uint32_t *hosts)
+{
+	struct inv_retry_req rq;
+	const char          *hs[1] = {host};
+	uint64_t             token = 0;
+	uint32_t             n = 0;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.agent = "nodex";
+	rq.failed = failed;
+	rq.hosts = hs;
+	rq.nhosts = host != NULL;
+	rq.prefix = prefix;
+	assert_int_equal(
+	    inv_retry(f->inv, &rq, &manual, now, &token, &n, NULL), want);
+	if (hosts != NULL)
+		*hosts = n;
+	return token;
+}
+
+/* The largest matching token: host, prefix, default; tokens grow even
+ * when the clock does not; records survive a restart. */
+static void
+test_retry_tokens(void **state)
+{
+	struct fixture *f = *state;
+
+	rule(f, ROLLOUT_DEFAULT, "", 0, "1.0", ROLLOUT_START);
+	assert_int_equal(token_of(f, 1, "web-1"), 0);
+	assert_int_equal(retry(f, NULL, NULL, 0, 1000, AU_OK, NULL), 1000);
+	assert_int_equal(retry(f, NULL, "web-", 0, 500, AU_OK, NULL), 1001);
+	assert_int_equal(retry(f, "web-1", NULL, 0, 2000, AU_OK, NULL), 2000);
+	assert_int_equal(retry(f, NULL, "db-", 0, 1500, AU_OK, NULL), 2001);
+	assert_int_equal(token_of(f, 1, "web-1"), 2000);
+	assert_int_equal(token_of(f, 2, "web-2"), 1001);
+	assert_int_equal(token_of(f, 3, "db-1"), 2001);
+	assert_int_equal(token_of(f, 4, "app-1"), 1000);
+	/* A later default record is the largest for everyone. */
+	assert_int_equal(retry(f, NULL, NULL, 0, 100, AU_OK, NULL), 2002);
+	assert_int_equal(token_of(f, 2, "web-2"), 2002);
+	reload(f);
+	assert_int_equal(token_of(f, 1, "web-1"), 2002);
+	assert_int_equal(token_of(f, 3, "db-1"), 2002);
+}
+
+/* --failed names exactly the hosts failed now; removing a host drops its
+ * records (in memory and on disk). */
+static void
+test_retry_failed_and_remove(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t        n = 9;
+	uint64_t        t;
+
+	rule(f, ROLLOUT_DEFAULT, "", 0, "2.0", ROLLOUT_START);
+	assert_int_equal(token_of(f, 1, "a-1"), 0);
+	assert_int_equal(token_of(f, 2, "a-2"), 0);
+	assert_int_equal(token_of(f, 3, "a-3"), 0);
+	report(f, "a-2", "x1", "2.0", 3, ROLLOUT_START, T0);
+	report(f, "a-3", "x2", "1.5", 3, ROLLOUT_START, T0); /* history */
+	t = retry(f, NULL, NULL, 1, 5000, AU_OK, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(token_of(f, 2, "a-2"), t);
+	assert_int_equal(token_of(f, 1, "a-1"), 0);
+	assert_int_equal(token_of(f, 3, "a-3"), 0);
+	assert_int_equal(inv_host_remove(f->inv, "a-2", NULL), AU_OK);
+	assert_int_equal(token_of(f, 4, "a-2"), 0); /* a new host a-2 */
+	reload(f);
+	assert_int_equal(token_of(f, 4, "a-2"), 0);
+	/* Nothing failed: a token for no host. */
+	assert_true(retry(f, NULL, NULL, 1, 6000, AU_OK, &n) > t);
+	assert_int_equal(n, 0);
+}
+
+/* At most INV_RETRY_MAX records in all; replacing one does not count. */
+static void
+test_retry_cap(void **state)
+{
+	struct fixture      *f = *state;
+	struct inv_retry_req rq;
+	static char          names[10000][12];
+	static const char   *hs[10000];
+	uint64_t             token = 0;
+	uint32_t             n = 0;
+	int                  i;
+
+	for (i = 0; i < 10000; i++) {
+		snprintf(names[i], sizeof(names[i]), "c-%d", i);
+		hs[i] = names[i];
+	}
+	memset(&rq, 0, sizeof(rq));
+	rq.agent = "nodex";
+	rq.hosts = hs;
+	rq.nhosts = 10000;
+	assert_int_equal(
+	    inv_retry(f->inv, &rq, &manual, T0, &token, &n, NULL), AU_OK);
+	assert_int_equal(n, 10000);
+	assert_int_equal(
+	    inv_retry(f->inv, &rq, &manual, T0, &token, &n, NULL), AU_OK);
+	assert_int_equal(
+	    retry(f, "c-x", NULL, 0, T0, AU_RESOURCE_EXHAUSTED, NULL), 0);
+	assert_int_equal(retry(f, "c-7", NULL, 0, T0, AU_OK, NULL), T0 + 2);
+}
+
 int
 main(void)
 {
@@ -500,6 +875,17 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_add, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_status_text, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_flush, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_failure_is_current, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_grace_restarts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_stop_and_remove, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_host_word, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_retry_tokens, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_retry_failed_and_remove, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_retry_cap, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_store: meta's SQLite store in a temporary directory: hosts, batched
- * heartbeat state, rules, reports once per id, the audit log, and that
- * everything is there after closing and opening again.
+ * heartbeat state, rules, reports once per id, reports by host newest
+ * first, retry records, the audit log, and that everything is there after
+ * closing and opening again.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,11 +117,12 @@ test_seen_batch(void **state)
 {
 	struct fixture    *f = *state;
 	struct seen_hosts  s;
-	struct store_agent a[2] = {{"nodex", "1.4.2", "started", NULL},
-	    {"logd", NULL, "stopped", "boom"}};
-	struct store_seen  recs[3] = {{"web-1", 6000, "0.1.0", 1, a, 2},
-	     {"web-1", 5000, "0.1.0", 0, NULL, 0}, /* older: kept out */
-	     {"gone", 5000, NULL, 1, a, 2}};       /* removed host: no rows */
+	struct store_agent a[2] = {
+	    {"nodex", "1.4.2", "started", NULL, NULL, NULL, 0, NULL},
+	    {"logd", NULL, "stopped", "boom", NULL, NULL, 0, NULL}};
+	struct store_seen recs[3] = {{"web-1", 6000, "0.1.0", 1, a, 2},
+	    {"web-1", 5000, "0.1.0", 0, NULL, 0}, /* older: kept out */
+	    {"gone", 5000, NULL, 1, a, 2}};       /* removed host: no rows */
 
 	put_host(f->s, "web-1", 1, STORE_HOST_ACCEPTED);
 	assert_int_equal(store_seen_write(f->s, recs, 3, NULL), AU_OK);
@@ -241,6 +243,126 @@ test_reports_once(void **state)
 	assert_string_equal(s.text[0], "web-1 nodex r-2 1 -99");
 }
 
+/* Reports of web-1 and web-2 for two agents, five each of nodex: by
+ * host, each agent's newest first, at most per_agent of each; the output
+ * tail whole. */
+static void
+test_reports_host(void **state)
+{
+	struct fixture     *f = *state;
+	struct store_report r;
+	struct rules_seen   s;
+	char                id[16], tail[3000];
+	int                 dup = -1, i;
+
+	memset(tail, 'x', sizeof(tail) - 1);
+	tail[sizeof(tail) - 1] = '\0';
+	memset(&r, 0, sizeof(r));
+	r.agent = "nodex";
+	r.outcome = 2;
+	for (i = 0; i < 5; i++) {
+		snprintf(id, sizeof(id), "n-%d", i);
+		r.report_id = id;
+		r.hostname = i == 2 ? "web-2" : "web-1";
+		r.exit_code = i;
+		r.has_exit_code = 1;
+		r.output_tail = i == 4 ? tail : "short";
+		assert_int_equal(store_report_add(f->s, &r, &dup, NULL), AU_OK);
+	}
+	r.hostname = "web-1";
+	r.agent = "logd";
+	r.report_id = "l-0";
+	r.has_exit_code = 0;
+	assert_int_equal(store_report_add(f->s, &r, &dup, NULL), AU_OK);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(
+	    store_reports_host(f->s, "web-1", 2, on_report, &s, NULL), AU_OK);
+	assert_int_equal(s.n, 3);
+	assert_string_equal(s.text[0], "web-1 logd l-0 2 -99");
+	assert_string_equal(s.text[1], "web-1 nodex n-4 2 4");
+	assert_string_equal(s.text[2], "web-1 nodex n-3 2 3");
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(
+	    store_reports_host(f->s, "web-1", 100, on_report, &s, NULL), AU_OK);
+	assert_int_equal(s.n, 5);
+	assert_string_equal(s.text[4], "web-1 nodex n-0 2 0");
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(
+	    store_reports_host(f->s, "nope", 5, on_report, &s, NULL), AU_OK);
+	assert_int_equal(s.n, 0);
+}
+
+static int
+on_tail(void *arg, const struct store_report *r)
+{
+	*(size_t *)arg = r->output_tail != NULL ? strlen(r->output_tail) : 0;
+	return 1;
+}
+
+static void
+test_reports_host_tail(void **state)
+{
+	struct fixture     *f = *state;
+	struct store_report r;
+	char                tail[16385];
+	size_t              got = 0;
+	int                 dup = -1;
+
+	memset(tail, 'y', sizeof(tail) - 1);
+	tail[sizeof(tail) - 1] = '\0';
+	memset(&r, 0, sizeof(r));
+	r.hostname = "web-1";
+	r.report_id = "t-1";
+	r.agent = "nodex";
+	r.outcome = 3;
+	r.output_tail = tail;
+	assert_int_equal(store_report_add(f->s, &r, &dup, NULL), AU_OK);
+	assert_int_equal(
+	    store_reports_host(f->s, "web-1", 1, on_tail, &got, NULL), AU_OK);
+	assert_int_equal(got, 16384);
+}
+
+static int
+on_retry(void *arg, const struct store_retry *r)
+{
+	struct rules_seen *s = arg;
+
+	snprintf(s->text[s->n++], sizeof(s->text[0]), "%s %d '%s' %llu",
+	    r->agent, r->kind, r->match, (unsigned long long)r->token);
+	return 0;
+}
+
+/* Retry records: put, replace by (agent, kind, match), load in order,
+ * and a removed host takes its host records (only) with it. */
+static void
+test_retries(void **state)
+{
+	struct fixture    *f = *state;
+	struct rules_seen  s;
+	struct store_retry r[4] = {{"nodex", 1, "web-1", 10},
+	    {"nodex", 2, "web-", 11}, {"logd", 0, "", 12},
+	    {"logd", 1, "web-1", 13}};
+
+	put_host(f->s, "web-1", 1, STORE_HOST_ACCEPTED);
+	assert_int_equal(store_retry_put(f->s, r, 4, NULL), AU_OK);
+	r[1].token = 20; /* replaces (nodex, prefix, web-) */
+	assert_int_equal(store_retry_put(f->s, &r[1], 1, NULL), AU_OK);
+	reopen(f);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(store_retries_load(f->s, on_retry, &s, NULL), AU_OK);
+	assert_int_equal(s.n, 4);
+	assert_string_equal(s.text[0], "logd 0 '' 12");
+	assert_string_equal(s.text[1], "logd 1 'web-1' 13");
+	assert_string_equal(s.text[2], "nodex 1 'web-1' 10");
+	assert_string_equal(s.text[3], "nodex 2 'web-' 20");
+	assert_int_equal(store_host_delete(f->s, "web-1", NULL), AU_OK);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(store_retries_load(f->s, on_retry, &s, NULL), AU_OK);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.text[0], "logd 0 '' 12");
+	assert_string_equal(s.text[1], "nodex 2 'web-' 20");
+}
+
 static int
 on_audit(void *arg, const struct store_audit *a)
 {
@@ -294,6 +416,10 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_seen_batch, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rules, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reports_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reports_host, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_reports_host_tail, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_retries, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
 	    cmocka_unit_test(test_open_bad_dir),
 	};
