@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "inventory_int.h"
+#include "inventory_rollout.h"
 #include "log.h"
 
 /* ------------------------------------------------------------ heartbeat */
@@ -352,9 +353,10 @@ inv_heartbeat(struct inv *inv, const uint8_t pk[SIG_PUBKEY_BYTES],
 	if (h->state == STORE_HOST_ACCEPTED)
 		code = heartbeat_accepted(inv, h, agents, nagents, now_ms,
 		    desired, ndesired, &changed);
-	if (code == AU_OK)
+	if (code == AU_OK) {
 		inv_dirty_mark(inv, h, changed);
-	else
+		inv_rollout_host(inv, h);
+	} else
 		au_err_set(
 		    err, code, "host %s: heartbeat: out of memory", hostname);
 out:
@@ -451,6 +453,7 @@ inv_note_report(struct inv *inv, const struct store_report *r)
 	a->last_failure = NULL;
 	a->last_failed =
 	    r->outcome == OUTCOME_FAILED || r->outcome == OUTCOME_ROLLED_BACK;
+	inv_rollout_report(inv, h, r);
 	if (!a->last_failed)
 		return AU_OK;
 	failure_line(line, sizeof(line), r);

@@ -53,12 +53,15 @@ struct inv_host {
 	uint8_t           state;
 	uint8_t           dirty;        /* on the dirty list */
 	uint8_t           agents_dirty; /* and its agents changed */
+	uint8_t           nro_members;  /* rollouts it counts in */
 	uint32_t          nagents;
 	uint64_t          created_ms;
 	uint64_t          last_seen_ms;
 	const char       *updater_version; /* interned */
 	struct inv_agent *agents;
-	char              hostname[];
+	/* Its place in active rollouts (inventory_rollout.c). */
+	struct inv_ro_member *ro_members;
+	char                  hostname[];
 };
 
 struct inv {
@@ -92,6 +95,9 @@ struct inv {
 	uint64_t         batches_taken, batches_done;
 	int              flush_now, flush_stop, flusher_started;
 	pthread_t        flusher;
+
+	/* Phased rollouts and their ticker (inventory_rollout.c). */
+	struct inv_rollouts *ro;
 };
 
 /* The pool's copy of s: NULL for NULL, and NULL with *oom set when out of
@@ -163,6 +169,10 @@ void inv_dirty_unlink(struct inv *inv, struct inv_host *h);
  * the lock.  Start returns AU_RESOURCE_EXHAUSTED when no thread. */
 enum au_status inv_flusher_start(struct inv *inv);
 void           inv_flusher_stop(struct inv *inv);
+
+/* inv_rule_set() with the lock held. */
+enum au_status inv_rule_set_locked(
+    struct inv *inv, const struct store_rule *r, struct au_err *err);
 
 /* Note a stored report's outcome on its host's agent (no-op for an unknown
  * host).  AU_RESOURCE_EXHAUSTED when out of memory. */
