@@ -281,14 +281,16 @@ start_audit(struct meta *m, const struct inv_rollout_spec *s, uint64_t id)
 	char     waves[64], detail[512];
 	uint64_t v[WAVE_MAX];
 	size_t   i;
+	int      secs = s->bake_ms % 1000 == 0;
 
 	for (i = 0; i < s->nwaves; i++)
 		v[i] = s->waves[i];
 	wave_format(v, s->nwaves, waves, sizeof(waves));
 	snprintf(detail, sizeof(detail),
 	    "rollout %" PRIu64 " %s %s waves %s bake %" PRIu64
-	    "s max-failed %" PRIu32 "%s same-error %" PRIu32 "%s%s",
-	    id, s->agent, s->version, waves, s->bake_ms / 1000,
+	    "%s max-failed %" PRIu32 "%s same-error %" PRIu32 "%s%s",
+	    id, s->agent, s->version, waves,
+	    secs ? s->bake_ms / 1000 : s->bake_ms, secs ? "s" : "ms",
 	    s->lim.max_failed, s->lim.max_failed_percent ? "%" : "",
 	    s->lim.same_error, s->prefix[0] != '\0' ? " prefix " : "",
 	    s->prefix);

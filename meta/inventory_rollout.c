@@ -702,8 +702,9 @@ inv_rollout_start(struct inv *inv, const struct inv_rollout_spec *s,
 	*id = ro->id;
 	members_pass(inv, ro);
 	log_info("rollout %" PRIu64 " %s %s: started: wave 1 (%" PRIu32
-	         "%%): %" PRIu32 " hosts",
-	    ro->id, ro->agent, ro->version, ro->waves[0], ro->members);
+	         "%%): %" PRIu32 " host%s",
+	    ro->id, ro->agent, ro->version, ro->waves[0], ro->members,
+	    ro->members == 1 ? "" : "s");
 	ro = NULL;
 out:
 	pthread_mutex_unlock(&inv->lock);
@@ -1120,7 +1121,8 @@ rollouts_load(struct inv *inv, struct au_err *err)
 	inv->ro->loading = 1;
 	for (i = 0; i < inv->ro->nactive; i++)
 		members_pass(inv, inv->ro->active[i]);
-	code = store_reports_latest(inv->st, load_sig, &l, err);
+	if (inv->ro->nactive > 0)
+		code = store_reports_latest(inv->st, load_sig, &l, err);
 	inv->ro->loading = 0;
 	for (i = inv->ro->nactive; code == AU_OK && i > 0; i--)
 		halt_check_all(inv, inv->ro->active[i - 1]);
