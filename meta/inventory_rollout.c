@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * inventory_rollout: the rollouts in memory (every one loaded, the active
- * ones, at most one per agent, also in a short array that heartbeats
- * scan), each host's membership in them (struct inv_ro_member, on the
- * host: which rollout, which wave, how it counts), the counters, the
- * signatures, the transitions and the ticker thread.
+ * inventory_rollout: the rollouts in memory (every one loaded, oldest
+ * first, and the active ones, at most one per agent, in a short array
+ * that heartbeats scan), their durable transitions, starting and
+ * controlling them, their views, the ticker thread that bakes, advances
+ * and finishes them, and loading them at start.  Membership and counting
+ * are in inventory_members.c.
  */
 #include "inventory_rollout.h"
 
@@ -17,85 +18,16 @@
 #include <time.h>
 
 #include "inventory_int.h"
+#include "inventory_rollout_int.h"
 #include "log.h"
 #include "rollout.h"
 #include "timeutil.h"
 
-#define RO_SIGS_MAX 256 /* distinct signatures tracked per rollout */
-#define RO_SAMPLE_MAX 200
-#define RO_WHO "meta"
 #define TICK_MS 1000
-#define RO_OUTCOME_CRASHED 4 /* au.v1.Outcome */
-#define RO_LIST_MAX 256      /* a list column's text */
+#define RO_LIST_MAX 256 /* a list column's text */
 
-enum cls { C_NONE, C_CONVERGED, C_FAILED, C_PENDING, C_COUNT };
-
-struct ro_sig {
-	uint64_t hash;
-	uint32_t hosts;
-	char     text[WAVE_SIG_MAX];
-	char     sample_host[INV_HOSTNAME_MAX + 1];
-	char     sample_msg[RO_SAMPLE_MAX];
-};
-
-struct ro {
-	uint64_t           id;
-	const char        *agent, *version, *previous; /* interned */
-	int                state;
-	uint32_t           waves[WAVE_MAX], thr[WAVE_MAX];
-	uint64_t           started[WAVE_MAX];
-	size_t             nwaves;
-	uint32_t           wave;
-	uint64_t           bake_ms, bake_started_ms;
-	struct wave_limits lim;
-	char               prefix[INV_HOSTNAME_MAX + 1];
-	char               reason[WAVE_REASON_MAX];
-	char               created_by[INV_NAME_MAX + 1];
-	uint64_t           created_ms, updated_ms;
-	uint32_t           cnt[WAVE_MAX][C_COUNT];
-	uint32_t           members, failed, pending;
-	struct ro_sig     *sigs;
-	size_t             nsigs;
-};
-
-/* A host's place in one active rollout. */
-struct inv_ro_member {
-	struct ro *ro;
-	uint64_t   sig; /* the signature counted, 0 when none */
-	uint8_t    wave;
-	uint8_t    cls;
-};
-
-struct inv_rollouts {
-	struct ro    **all; /* oldest first */
-	size_t         nall;
-	struct ro    **active;
-	size_t         nactive;
-	pthread_t      ticker;
-	pthread_cond_t cond;
-	int            stop, started;
-	int            loading; /* no halts until every signature is in */
-};
-
-/* A failure as a report tells it: its signature and sample message. */
-struct failure {
-	char        sig[WAVE_SIG_MAX];
-	const char *message;
-};
-
-static struct ro *active_for(const struct inv *inv, const char *agent);
-static int        eligible(
-           const struct inv *inv, const struct ro *ro, const char *hostname);
-static void member_eval(struct inv *inv, struct ro *ro, struct inv_host *h,
-    const struct failure *f);
-static void members_pass(struct inv *inv, struct ro *ro);
-static void members_clear(struct inv *inv, struct ro *ro);
 static enum au_status persist(struct inv *inv, struct ro *ro, int state,
     uint32_t wave, struct au_err *err);
-static void           audit(
-              struct inv *inv, const char *who, const char *action, const char *detail);
-static void halt_check(
-    struct inv *inv, struct ro *ro, const struct ro_sig *sig);
 
 /* ------------------------------------------------------------ helpers */
 
@@ -115,20 +47,6 @@ inv_rollout_state_name(int state)
 	if (state < 0 || state > INV_ROLLOUT_ABORTED)
 		state = 0;
 	return state_names[state];
-}
-
-static struct ro *
-active_for(const struct inv *inv, const char *agent)
-{
-	size_t i;
-
-	if (inv->ro == NULL)
-		return NULL;
-	for (i = 0; i < inv->ro->nactive; i++)
-		if (inv->ro->active[i]->agent == agent ||
-		    strcmp(inv->ro->active[i]->agent, agent) == 0)
-			return inv->ro->active[i];
-	return NULL;
 }
 
 static void
@@ -171,37 +89,9 @@ ro_free(struct ro *ro)
 	free(ro);
 }
 
-/* Is hostname in ro's selection and not overridden by a host or prefix
- * rule of ro's agent? */
-static int
-eligible(const struct inv *inv, const struct ro *ro, const char *hostname)
-{
-	int r;
-
-	if (strncmp(ro->prefix, hostname, strlen(ro->prefix)) != 0)
-		return 0;
-	r = rollout_resolve(inv->rr, inv->nrules, hostname, ro->agent);
-	return r < 0 || (inv->rr[r].kind != ROLLOUT_HOST &&
-	                    inv->rr[r].kind != ROLLOUT_PREFIX);
-}
-
-/* The wave hostname is a member of in ro (-1: not a member). */
-static int
-member_wave(const struct inv *inv, const struct ro *ro, const char *hostname)
-{
-	int w;
-
-	if (!inv_rollout_active(ro->state))
-		return -1;
-	w = wave_of(
-	    rollout_bucket(hostname, ro->agent), ro->thr, (size_t)ro->wave + 1);
-	if (w < 0 || !eligible(inv, ro, hostname))
-		return -1;
-	return w;
-}
-
-static void
-audit(struct inv *inv, const char *who, const char *action, const char *detail)
+void
+ro_audit(
+    struct inv *inv, const char *who, const char *action, const char *detail)
 {
 	struct store_audit a = {timeutil_wall_ms(), who, action, detail};
 	struct au_err      err = AU_ERR_INIT;
@@ -211,253 +101,6 @@ audit(struct inv *inv, const char *who, const char *action, const char *detail)
 		    au_err_str(&err));
 	else
 		log_info("audit: %s: %s %s", who, action, detail);
-}
-
-/* ------------------------------------------------------------ desired */
-
-size_t
-inv_rollout_desired(const struct inv *inv, const char *hostname,
-    struct inv_desired *out, size_t n)
-{
-	const struct ro *ro;
-	size_t           i, j;
-
-	for (i = 0; inv->ro != NULL && i < inv->ro->nactive; i++) {
-		ro = inv->ro->active[i];
-		if (member_wave(inv, ro, hostname) < 0)
-			continue;
-		for (j = 0; j < n && out[j].name != ro->agent; j++)
-			;
-		if (j == n && n == INV_MAX_AGENTS)
-			continue;
-		out[j].name = ro->agent;
-		out[j].version = ro->version;
-		out[j].action = ROLLOUT_START;
-		n += j == n;
-	}
-	return n;
-}
-
-/* ------------------------------------------------------------ counting */
-
-static struct inv_ro_member *
-member_find(const struct inv_host *h, const struct ro *ro)
-{
-	size_t i;
-
-	for (i = 0; i < h->nro_members; i++)
-		if (h->ro_members[i].ro == ro)
-			return &h->ro_members[i];
-	return NULL;
-}
-
-static int
-classify(const struct inv *inv, const struct ro *ro, const struct inv_host *h)
-{
-	const struct inv_agent *a = inv_agent_find(h, ro->agent);
-	struct inv_desired      d = {ro->agent, ro->version, ROLLOUT_START};
-
-	if (a == NULL)
-		return C_PENDING;
-	/* A failure of this version counts until a later report about it
-	 * succeeds, even while the host runs it again (a crash). */
-	if (a->report_version == ro->version &&
-	    (a->report_outcome == OUTCOME_FAILED ||
-	        a->report_outcome == OUTCOME_ROLLED_BACK ||
-	        a->report_outcome == RO_OUTCOME_CRASHED))
-		return C_FAILED;
-	return inv_converged(inv, a, &d) ? C_CONVERGED : C_PENDING;
-}
-
-static struct ro_sig *
-sig_find(struct ro *ro, uint64_t hash)
-{
-	size_t i;
-
-	for (i = 0; i < ro->nsigs; i++)
-		if (ro->sigs[i].hash == hash)
-			return &ro->sigs[i];
-	return NULL;
-}
-
-/* Count one more host under f's signature; NULL when not tracked. */
-static struct ro_sig *
-sig_add(struct ro *ro, const struct failure *f, const char *hostname)
-{
-	uint64_t       hash = wave_sig_hash(f->sig);
-	struct ro_sig *s = sig_find(ro, hash), *ns;
-
-	if (s == NULL && ro->nsigs < RO_SIGS_MAX &&
-	    (ns = realloc(ro->sigs, (ro->nsigs + 1) * sizeof(*ns))) != NULL) {
-		ro->sigs = ns;
-		s = &ro->sigs[ro->nsigs++];
-		memset(s, 0, sizeof(*s));
-		s->hash = hash;
-		snprintf(s->text, sizeof(s->text), "%s", f->sig);
-	}
-	if (s == NULL)
-		return NULL;
-	if (s->hosts++ == 0) {
-		snprintf(
-		    s->sample_host, sizeof(s->sample_host), "%s", hostname);
-		snprintf(s->sample_msg, sizeof(s->sample_msg), "%s",
-		    f->message != NULL ? f->message : "");
-	}
-	return s;
-}
-
-static void
-count(struct ro *ro, const struct inv_ro_member *m, int delta)
-{
-	ro->cnt[m->wave][m->cls] += (uint32_t)delta;
-	ro->members += (uint32_t)delta;
-	ro->failed += m->cls == C_FAILED ? (uint32_t)delta : 0;
-	ro->pending += m->cls == C_PENDING ? (uint32_t)delta : 0;
-}
-
-static void
-member_drop(struct inv_host *h, struct inv_ro_member *m)
-{
-	*m = h->ro_members[--h->nro_members];
-	if (h->nro_members == 0) {
-		free(h->ro_members);
-		h->ro_members = NULL;
-	}
-}
-
-static struct inv_ro_member *
-member_add(struct inv_host *h, struct ro *ro)
-{
-	struct inv_ro_member *nm;
-
-	if (h->nro_members == UINT8_MAX)
-		return NULL;
-	nm = realloc(h->ro_members, (h->nro_members + 1U) * sizeof(*nm));
-	if (nm == NULL)
-		return NULL;
-	h->ro_members = nm;
-	nm = &h->ro_members[h->nro_members++];
-	memset(nm, 0, sizeof(*nm));
-	nm->ro = ro;
-	return nm;
-}
-
-/* Take back m's signature. */
-static void
-sig_drop(struct ro *ro, struct inv_ro_member *m)
-{
-	struct ro_sig *s;
-
-	if (m->sig != 0 && (s = sig_find(ro, m->sig)) != NULL && s->hosts > 0)
-		s->hosts--;
-	m->sig = 0;
-}
-
-/*
- * Recount h in ro: its old contribution out, its new one in.  f is the
- * failure a report just told (NULL: keep the signature already counted
- * while h stays failed).  Halts ro when h newly failed past a limit.
- */
-static void
-member_eval(
-    struct inv *inv, struct ro *ro, struct inv_host *h, const struct failure *f)
-{
-	struct inv_ro_member *m = member_find(h, ro);
-	struct ro_sig        *s = NULL;
-	int w = -1, cls = C_NONE, was_failed = m != NULL && m->cls == C_FAILED;
-
-	if (h->state == STORE_HOST_ACCEPTED &&
-	    (w = member_wave(inv, ro, h->hostname)) >= 0)
-		cls = classify(inv, ro, h);
-	if (m != NULL)
-		count(ro, m, -1);
-	if (cls == C_NONE) {
-		if (m != NULL) {
-			sig_drop(ro, m);
-			member_drop(h, m);
-		}
-		return;
-	}
-	if (m == NULL && (m = member_add(h, ro)) == NULL) {
-		log_warnx("rollout %" PRIu64 " %s: host %s: out of memory",
-		    ro->id, ro->agent, h->hostname);
-		return;
-	}
-	if (cls != C_FAILED || f != NULL)
-		sig_drop(ro, m);
-	if (cls == C_FAILED && f != NULL && (s = sig_add(ro, f, h->hostname)))
-		m->sig = s->hash;
-	m->wave = (uint8_t)w;
-	m->cls = (uint8_t)cls;
-	count(ro, m, 1);
-	if (cls == C_FAILED && (!was_failed || s != NULL))
-		halt_check(inv, ro, s);
-}
-
-/* Every host of the inventory through member_eval (a wave started). */
-static void
-members_pass(struct inv *inv, struct ro *ro)
-{
-	struct inv_host *h;
-	size_t           i;
-
-	for (i = 0; i < inv->cap; i++)
-		for (h = inv->by_name[i]; h != NULL; h = h->next_name)
-			member_eval(inv, ro, h, NULL);
-}
-
-/* ro finished: its members leave it (its counts stay as they were). */
-static void
-members_clear(struct inv *inv, struct ro *ro)
-{
-	struct inv_ro_member *m;
-	struct inv_host      *h;
-	size_t                i;
-
-	for (i = 0; i < inv->cap; i++)
-		for (h = inv->by_name[i]; h != NULL; h = h->next_name)
-			if ((m = member_find(h, ro)) != NULL)
-				member_drop(h, m);
-}
-
-void
-inv_rollout_host(struct inv *inv, struct inv_host *h)
-{
-	size_t i;
-
-	for (i = 0; inv->ro != NULL && i < inv->ro->nactive; i++)
-		member_eval(inv, inv->ro->active[i], h, NULL);
-}
-
-void
-inv_rollout_report(
-    struct inv *inv, struct inv_host *h, const struct store_report *r)
-{
-	struct failure f;
-	struct ro     *ro;
-
-	if ((ro = active_for(inv, r->agent)) == NULL)
-		return;
-	wave_signature(r->step,
-	    inv_nonempty(r->message) != NULL ? r->message : r->output_tail,
-	    f.sig, sizeof(f.sig));
-	f.message =
-	    inv_nonempty(r->message) != NULL ? r->message : r->output_tail;
-	member_eval(inv, ro, h, &f);
-}
-
-void
-inv_rollout_host_gone(struct inv *inv, struct inv_host *h)
-{
-	struct inv_ro_member *m;
-
-	(void)inv;
-	while (h->nro_members > 0) {
-		m = &h->ro_members[0];
-		count(m->ro, m, -1);
-		sig_drop(m->ro, m);
-		member_drop(h, m);
-	}
 }
 
 /* ------------------------------------------------------------ transitions */
@@ -509,8 +152,8 @@ persist(struct inv *inv, struct ro *ro, int state, uint32_t wave,
 
 /* Move ro to state (reason may be NULL), durably; memory follows the
  * store: on failure ro is as it was. */
-static enum au_status
-transition(struct inv *inv, struct ro *ro, int state, const char *reason,
+enum au_status
+ro_transition(struct inv *inv, struct ro *ro, int state, const char *reason,
     uint64_t now, struct au_err *err)
 {
 	struct ro      old = *ro;
@@ -528,93 +171,8 @@ transition(struct inv *inv, struct ro *ro, int state, const char *reason,
 	}
 	if (!inv_rollout_active(state)) {
 		active_remove(inv, ro);
-		members_clear(inv, ro);
+		ro_members_clear(inv, ro);
 	}
-	return AU_OK;
-}
-
-static void
-halt(struct inv *inv, struct ro *ro, const char *reason)
-{
-	struct au_err err = AU_ERR_INIT;
-	char          detail[WAVE_REASON_MAX + 128];
-
-	if (transition(inv, ro, INV_ROLLOUT_HALTED, reason, timeutil_wall_ms(),
-	        &err) != AU_OK) {
-		log_warnx("rollout %" PRIu64 " %s %s: halt: %s", ro->id,
-		    ro->agent, ro->version, au_err_str(&err));
-		return;
-	}
-	log_warnx("rollout %" PRIu64 " %s %s: AU-ROLLOUT-HALT: %s", ro->id,
-	    ro->agent, ro->version, reason);
-	snprintf(detail, sizeof(detail), "rollout %" PRIu64 " %s %s: %s",
-	    ro->id, ro->agent, ro->version, reason);
-	audit(inv, RO_WHO, "rollout-halt", detail);
-}
-
-/* A member of ro newly failed (under signature s, when known): halt ro
- * when it is running and past a limit. */
-static void
-halt_check(struct inv *inv, struct ro *ro, const struct ro_sig *s)
-{
-	char reason[WAVE_REASON_MAX];
-
-	if (ro->state != INV_ROLLOUT_RUNNING || inv->ro->loading)
-		return;
-	if (wave_halt_failed(
-	        &ro->lim, ro->failed, ro->members, reason, sizeof(reason)) ||
-	    (s != NULL && wave_halt_same_error(&ro->lim, s->hosts, s->text,
-	                      s->sample_host, reason, sizeof(reason))))
-		halt(inv, ro, reason);
-}
-
-/* The halt check of a loaded running rollout: its failures are news to
- * this process (a crash may have come between a report and its halt). */
-static void
-halt_check_all(struct inv *inv, struct ro *ro)
-{
-	const struct ro_sig *top = NULL;
-	size_t               i;
-
-	for (i = 0; i < ro->nsigs; i++)
-		if (top == NULL || ro->sigs[i].hosts > top->hosts)
-			top = &ro->sigs[i];
-	if (ro->failed > 0)
-		halt_check(inv, ro, top);
-}
-
-/* Eligible hosts of ro by bucket, into hist; returns how many. */
-static uint32_t
-histogram(const struct inv *inv, const struct ro *ro, uint32_t *hist)
-{
-	struct inv_host *h;
-	uint32_t         n = 0;
-	size_t           i;
-
-	memset(hist, 0, WAVE_BUCKETS * sizeof(*hist));
-	for (i = 0; i < inv->cap; i++)
-		for (h = inv->by_name[i]; h != NULL; h = h->next_name)
-			if (h->state == STORE_HOST_ACCEPTED &&
-			    eligible(inv, ro, h->hostname)) {
-				hist[rollout_bucket(h->hostname, ro->agent)]++;
-				n++;
-			}
-	return n;
-}
-
-/* ro->thr[w] for wave w over the fleet as it is now. */
-static enum au_status
-threshold_set(struct inv *inv, struct ro *ro, uint32_t w, struct au_err *err)
-{
-	uint32_t *hist = malloc(WAVE_BUCKETS * sizeof(*hist));
-	uint32_t  n;
-
-	if (hist == NULL)
-		return au_err_set(err, AU_RESOURCE_EXHAUSTED, "out of memory");
-	n = histogram(inv, ro, hist);
-	ro->thr[w] =
-	    wave_threshold(hist, n, ro->waves[w], w > 0 ? ro->thr[w - 1] : 0);
-	free(hist);
 	return AU_OK;
 }
 
@@ -678,7 +236,7 @@ inv_rollout_start(struct inv *inv, const struct inv_rollout_spec *s,
 
 	*id = 0;
 	pthread_mutex_lock(&inv->lock);
-	if ((other = active_for(inv, s->agent)) != NULL) {
+	if ((other = ro_active_for(inv, s->agent)) != NULL) {
 		code = au_err_set(err, AU_FAILED_PRECONDITION,
 		    "rollout %" PRIu64 " of %s is %s: pause, abort or wait for"
 		    " it",
@@ -690,7 +248,7 @@ inv_rollout_start(struct inv *inv, const struct inv_rollout_spec *s,
 		code = au_err_set(err, AU_RESOURCE_EXHAUSTED, "out of memory");
 		goto out;
 	}
-	if ((code = threshold_set(inv, ro, 0, err)) != AU_OK ||
+	if ((code = ro_threshold_set(inv, ro, 0, err)) != AU_OK ||
 	    (code = ro_insert(inv, ro, err)) != AU_OK)
 		goto out;
 	if (ro_link(inv->ro, ro) != 0) {
@@ -700,7 +258,7 @@ inv_rollout_start(struct inv *inv, const struct inv_rollout_spec *s,
 		goto out;
 	}
 	*id = ro->id;
-	members_pass(inv, ro);
+	ro_members_pass(inv, ro);
 	log_info("rollout %" PRIu64 " %s %s: started: wave 1 (%" PRIu32
 	         "%%): %" PRIu32 " host%s",
 	    ro->id, ro->agent, ro->version, ro->waves[0], ro->members,
@@ -732,7 +290,7 @@ restore_default(struct inv *inv, struct ro *ro, const char *who, uint64_t now,
 	snprintf(detail, sizeof(detail),
 	    "%s %s start default (abort of rollout %" PRIu64 ")", ro->agent,
 	    ro->previous, ro->id);
-	audit(inv, who, "set-version", detail);
+	ro_audit(inv, who, "set-version", detail);
 	return AU_OK;
 }
 
@@ -752,14 +310,14 @@ control_op(struct inv *inv, struct ro *ro, int op, const char *who,
 		return au_err_set(err, AU_FAILED_PRECONDITION,
 		    "rollout %" PRIu64 " of %s is %s", ro->id, ro->agent, st);
 	if (op == INV_ROLLOUT_PAUSE)
-		return transition(
+		return ro_transition(
 		    inv, ro, INV_ROLLOUT_PAUSED, reason, now, err);
 	if (op == INV_ROLLOUT_RESUME)
-		return transition(
+		return ro_transition(
 		    inv, ro, INV_ROLLOUT_RUNNING, reason, now, err);
 	if (restore_default(inv, ro, who, now, err) != AU_OK)
 		return err != NULL ? err->code : AU_INTERNAL;
-	return transition(inv, ro, INV_ROLLOUT_ABORTED, reason, now, err);
+	return ro_transition(inv, ro, INV_ROLLOUT_ABORTED, reason, now, err);
 }
 
 enum au_status
@@ -771,7 +329,7 @@ inv_rollout_control(struct inv *inv, const char *agent, int op, const char *who,
 
 	*id = 0;
 	pthread_mutex_lock(&inv->lock);
-	if ((ro = active_for(inv, agent)) == NULL) {
+	if ((ro = ro_active_for(inv, agent)) == NULL) {
 		code = au_err_set(
 		    err, AU_NOT_FOUND, "no active rollout of %s", agent);
 	} else {
@@ -822,7 +380,7 @@ view_stale(const struct inv *inv, const struct ro *ro,
 
 	for (i = 0; i < inv->cap; i++)
 		for (h = inv->by_name[i]; h != NULL; h = h->next_name)
-			if ((m = member_find(h, ro)) != NULL &&
+			if ((m = ro_member_find(h, ro)) != NULL &&
 			    inv_host_stale(h, pol, now))
 				v->waves[m->wave].stale++;
 }
@@ -905,7 +463,7 @@ advance(struct inv *inv, struct ro *ro, uint64_t now)
 	ro->started[ro->wave] = now;
 	ro->bake_started_ms = 0;
 	ro->updated_ms = now;
-	if (threshold_set(inv, ro, ro->wave, &err) != AU_OK ||
+	if (ro_threshold_set(inv, ro, ro->wave, &err) != AU_OK ||
 	    persist(inv, ro, old.state, old.wave, &err) != AU_OK) {
 		ro->wave = old.wave;
 		ro->bake_started_ms = old.bake_started_ms;
@@ -914,13 +472,13 @@ advance(struct inv *inv, struct ro *ro, uint64_t now)
 		    ro->agent, ro->version, au_err_str(&err));
 		return;
 	}
-	members_pass(inv, ro);
+	ro_members_pass(inv, ro);
 	snprintf(detail, sizeof(detail),
 	    "rollout %" PRIu64 " %s %s: wave %" PRIu32 " (%" PRIu32
 	    "%%): %" PRIu32 " hosts",
 	    ro->id, ro->agent, ro->version, ro->wave + 1, ro->waves[ro->wave],
 	    ro->members);
-	audit(inv, RO_WHO, "rollout-advance", detail);
+	ro_audit(inv, RO_WHO, "rollout-advance", detail);
 }
 
 /* The last wave baked: the version becomes the agent's default. */
@@ -933,7 +491,8 @@ finish(struct inv *inv, struct ro *ro, uint64_t now)
 	char              detail[256];
 
 	if (inv_rule_set_locked(inv, &r, &err) != AU_OK ||
-	    transition(inv, ro, INV_ROLLOUT_DONE, NULL, now, &err) != AU_OK) {
+	    ro_transition(inv, ro, INV_ROLLOUT_DONE, NULL, now, &err) !=
+	        AU_OK) {
 		log_warnx("rollout %" PRIu64 " %s %s: finish: %s", ro->id,
 		    ro->agent, ro->version, au_err_str(&err));
 		return;
@@ -941,10 +500,10 @@ finish(struct inv *inv, struct ro *ro, uint64_t now)
 	snprintf(detail, sizeof(detail),
 	    "%s %s start default (rollout %" PRIu64 ")", ro->agent, ro->version,
 	    ro->id);
-	audit(inv, RO_WHO, "set-version", detail);
+	ro_audit(inv, RO_WHO, "set-version", detail);
 	snprintf(detail, sizeof(detail), "rollout %" PRIu64 " %s %s: done",
 	    ro->id, ro->agent, ro->version);
-	audit(inv, RO_WHO, "rollout-done", detail);
+	ro_audit(inv, RO_WHO, "rollout-done", detail);
 }
 
 /* Start or stop the bake clock (durable, same state and wave). */
@@ -1094,10 +653,10 @@ load_sig(void *arg, const struct store_report *r)
 {
 	struct ro_loader     *l = arg;
 	struct inv_host      *h = inv_find_name(l->inv, r->hostname);
-	struct ro            *ro = active_for(l->inv, r->agent);
+	struct ro            *ro = ro_active_for(l->inv, r->agent);
 	struct inv_ro_member *m;
 
-	if (h == NULL || ro == NULL || (m = member_find(h, ro)) == NULL ||
+	if (h == NULL || ro == NULL || (m = ro_member_find(h, ro)) == NULL ||
 	    m->cls != C_FAILED || !inv_str_eq(r->version, ro->version))
 		return 0;
 	inv_rollout_report(l->inv, h, r);
@@ -1120,12 +679,12 @@ rollouts_load(struct inv *inv, struct au_err *err)
 	/* Halts wait until the signatures are in. */
 	inv->ro->loading = 1;
 	for (i = 0; i < inv->ro->nactive; i++)
-		members_pass(inv, inv->ro->active[i]);
+		ro_members_pass(inv, inv->ro->active[i]);
 	if (inv->ro->nactive > 0)
 		code = store_reports_latest(inv->st, load_sig, &l, err);
 	inv->ro->loading = 0;
 	for (i = inv->ro->nactive; code == AU_OK && i > 0; i--)
-		halt_check_all(inv, inv->ro->active[i - 1]);
+		ro_halt_check_all(inv, inv->ro->active[i - 1]);
 	return code;
 }
 
