@@ -90,6 +90,8 @@ inv_rollout_desired(const struct inv *inv, const char *hostname,
 			;
 		if (j == n && n == INV_MAX_AGENTS)
 			continue;
+		if (j == n) /* an agent no rule manages on this host */
+			memset(&out[j], 0, sizeof(out[j]));
 		out[j].name = ro->agent;
 		out[j].version = ro->version;
 		out[j].action = ROLLOUT_START;
