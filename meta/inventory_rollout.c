@@ -178,13 +178,16 @@ ro_transition(struct inv *inv, struct ro *ro, int state, const char *reason,
 
 /* ------------------------------------------------------------ start */
 
+/* The version agent's default rule starts, NULL when none does. */
 static const char *
 default_version(const struct inv *inv, const char *agent)
 {
 	size_t i;
 
+	/* A default that stops the agent has no version to go back to. */
 	for (i = 0; i < inv->nrules; i++)
 		if (inv->rules[i].kind == ROLLOUT_DEFAULT &&
+		    inv->rules[i].action == ROLLOUT_START &&
 		    strcmp(inv->rules[i].agent, agent) == 0)
 			return inv->rules[i].version;
 	return NULL;
