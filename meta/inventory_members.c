@@ -117,7 +117,8 @@ static int
 classify(const struct inv *inv, const struct ro *ro, const struct inv_host *h)
 {
 	const struct inv_agent *a = inv_agent_find(h, ro->agent);
-	struct inv_desired      d = {ro->agent, ro->version, ROLLOUT_START};
+	struct inv_desired      d = {
+	         .name = ro->agent, .version = ro->version, .action = ROLLOUT_START};
 
 	if (a == NULL)
 		return C_PENDING;

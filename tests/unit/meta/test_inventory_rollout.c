@@ -54,7 +54,8 @@ static const char *
 hb(struct fixture *f, int i)
 {
 	static char        want[32];
-	struct store_agent a = {"nodex", f->version[i], "started", NULL};
+	struct store_agent a = {
+	    .name = "nodex", .version = f->version[i], .status = "started"};
 	struct inv_desired d[INV_MAX_AGENTS];
 	uint8_t            pk[SIG_PUBKEY_BYTES];
 	size_t             nd = 0, k;
