@@ -51,7 +51,7 @@ astr(struct arena *a, const char *s)
 }
 
 static Au__V1__RolloutWave *
-wave_msg(struct arena *a, const struct inv_rollout_wave *w, int active)
+wave_msg(struct arena *a, const struct inv_rollout_wave *w, int counts)
 {
 	Au__V1__RolloutWave *o = arena_alloc(a, sizeof(*o));
 
@@ -61,7 +61,7 @@ wave_msg(struct arena *a, const struct inv_rollout_wave *w, int active)
 	o->percent = w->percent;
 	o->has_started_ms = 1;
 	o->started_ms = w->started_ms;
-	if (!active)
+	if (!counts)
 		return o;
 	o->has_hosts = o->has_converged = o->has_failed = 1;
 	o->has_pending = o->has_stale = 1;
@@ -102,7 +102,7 @@ rollout_lists(
 		return -1;
 	for (i = 0; i < v->nwaves; i++) {
 		o->waves[i] = v->waves[i].percent;
-		if ((o->wave_stats[i] = wave_msg(a, &v->waves[i], v->active)) ==
+		if ((o->wave_stats[i] = wave_msg(a, &v->waves[i], v->counts)) ==
 		    NULL)
 			return -1;
 	}

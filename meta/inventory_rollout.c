@@ -261,6 +261,7 @@ inv_rollout_start(struct inv *inv, const struct inv_rollout_spec *s,
 		goto out;
 	}
 	*id = ro->id;
+	ro->counted = 1;
 	ro_members_pass(inv, ro);
 	log_info("rollout %" PRIu64 " %s %s: started: wave 1 (%" PRIu32
 	         "%%): %" PRIu32 " host%s",
@@ -409,11 +410,11 @@ view_of(const struct inv *inv, const struct ro *ro, struct inv_rollout_view *v,
 	    .created_ms = ro->created_ms,
 	    .updated_ms = ro->updated_ms,
 	    .created_by = ro->created_by,
-	    .active = inv_rollout_active(ro->state)};
+	    .counts = ro->counted};
 	for (i = 0; i < ro->nwaves; i++) {
 		v->waves[i].percent = ro->waves[i];
 		v->waves[i].started_ms = i <= ro->wave ? ro->started[i] : 0;
-		if (!v->active)
+		if (!v->counts)
 			continue;
 		v->waves[i].converged = ro->cnt[i][C_CONVERGED];
 		v->waves[i].failed = ro->cnt[i][C_FAILED];
@@ -421,10 +422,11 @@ view_of(const struct inv *inv, const struct ro *ro, struct inv_rollout_view *v,
 		v->waves[i].hosts = v->waves[i].converged + v->waves[i].failed +
 		                    v->waves[i].pending;
 	}
-	if (!v->active)
+	if (!v->counts)
 		return;
 	view_sigs(ro, v);
-	view_stale(inv, ro, v, pol, now);
+	if (inv_rollout_active(ro->state))
+		view_stale(inv, ro, v, pol, now);
 }
 
 void
@@ -681,8 +683,10 @@ rollouts_load(struct inv *inv, struct au_err *err)
 		    "rollouts: out of memory while loading");
 	/* Halts wait until the signatures are in. */
 	inv->ro->loading = 1;
-	for (i = 0; i < inv->ro->nactive; i++)
+	for (i = 0; i < inv->ro->nactive; i++) {
+		inv->ro->active[i]->counted = 1;
 		ro_members_pass(inv, inv->ro->active[i]);
+	}
 	if (inv->ro->nactive > 0)
 		code = store_reports_latest(inv->st, load_sig, &l, err);
 	inv->ro->loading = 0;

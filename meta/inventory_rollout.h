@@ -64,7 +64,7 @@ struct inv_rollout_spec {
 
 struct inv_rollout_wave {
 	uint32_t percent;
-	uint32_t hosts, converged, failed, pending, stale; /* active only */
+	uint32_t hosts, converged, failed, pending, stale; /* with counts */
 	uint64_t started_ms;                               /* 0: not reached */
 };
 
@@ -90,9 +90,12 @@ struct inv_rollout_view {
 	const char             *previous_version; /* NULL when none */
 	uint64_t                created_ms, updated_ms;
 	const char             *created_by;
-	int                     active; /* the wave counts are meaningful */
-	size_t                  nsigs;  /* most hosts first */
-	struct inv_rollout_sig  sigs[INV_ROLLOUT_SIGS];
+	/* The wave counts and signatures are known: the rollout is active,
+	 * or ended while this meta ran (then they are as they were at its
+	 * end, stale 0); a finished rollout loaded from the store has none. */
+	int                    counts;
+	size_t                 nsigs; /* most hosts first */
+	struct inv_rollout_sig sigs[INV_ROLLOUT_SIGS];
 };
 
 /* Called under the inventory lock; return non-zero to stop. */

@@ -46,8 +46,10 @@ struct ro {
 	char               created_by[INV_NAME_MAX + 1];
 	uint64_t           created_ms, updated_ms;
 	/* Members by wave and class, and the totals of reached waves. */
-	uint32_t       cnt[WAVE_MAX][C_COUNT];
-	uint32_t       members, failed, pending;
+	uint32_t cnt[WAVE_MAX][C_COUNT];
+	uint32_t members, failed, pending;
+	int      counted; /* counted in this process (not a finished
+	                     rollout loaded from the store) */
 	struct ro_sig *sigs;
 	size_t         nsigs;
 };

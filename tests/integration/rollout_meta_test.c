@@ -595,6 +595,11 @@ test_advance_to_done(void **state)
 	r = status(e, &res);
 	assert_int_equal(r->wave, 2);
 	assert_null(r->reason);
+	/* The counts as they were at the end. */
+	assert_int_equal(r->wave_stats[0]->converged, 2);
+	assert_int_equal(r->wave_stats[1]->converged, 8);
+	assert_int_equal(r->wave_stats[2]->converged, 10);
+	assert_int_equal(r->wave_stats[2]->pending, 0);
 	assert_int_equal(hosts_on(e, "2.0.0"), NHOSTS);
 	default_version(e, def, sizeof(def));
 	assert_string_equal(def, "2.0.0");
@@ -735,6 +740,7 @@ test_abort(void **state)
 	for (i = 0; i < WAIT_ROUNDS && hosts_on(e, "2.0.0") < 10; i++)
 		fleet_round(e);
 	assert_int_equal(hosts_on(e, "2.0.0"), 10);
+	fleet_round(e); /* meta sees them run it */
 	/* An operator moves the default meanwhile; abort puts 1.0.0 back. */
 	upload(e, "1.5.0");
 	set_default(e, "1.5.0");
@@ -742,6 +748,7 @@ test_abort(void **state)
 	r = ((Au__V1__RolloutControlReply *)res.reply)->rollout;
 	assert_int_equal(r->state, ABORTED);
 	assert_string_equal(r->reason, "bad latency");
+	assert_int_equal(r->wave_stats[0]->converged, 10);
 	default_version(e, def, sizeof(def));
 	assert_string_equal(def, "1.0.0");
 	/* Every host, members first of all, is asked for 1.0.0 again. */
