@@ -5,8 +5,9 @@
  * first wave's members are exactly the hosts the threshold names; the
  * incremental counts equal a recount after heartbeats, reports, a host
  * rule that takes a member out, and a removal; a prefix rollout; a halt by
- * count with its exact reason; and the counts and signatures rebuilt the
- * same after a reload from the store.
+ * count with its exact reason; the counts and signatures rebuilt the same
+ * after a reload from the store; and a transition another meta on the same
+ * store made first, which this one then does not make again.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -336,6 +337,49 @@ test_halt_count(void **state)
 	assert_int_equal(asked(f), 0);
 }
 
+/* Two metas on one store: a transition the other made first is not made
+ * again (the update names the state and wave it starts from). */
+static void
+test_transition_once(void **state)
+{
+	struct fixture      *f = *state;
+	static uint32_t      waves[] = {50, 100};
+	struct wave_limits   lim = {100, 1, 0};
+	struct store        *other = NULL;
+	struct store_rollout r = {1, "nodex", "2.0.0", INV_ROLLOUT_PAUSED,
+	    "50,100", 0, "5000", 60000, 100, 1, 0, "", "by the other meta",
+	    "1.0.0", T0, "test", T0 + 1, "1000000000", 0};
+	struct au_err        err = AU_ERR_INIT;
+	struct seen          s;
+	uint64_t             id = 0;
+	int                  changed = 0;
+
+	start(f, waves, 2, lim, "");
+	assert_int_equal(store_open(f->dir, &other, NULL), AU_OK);
+	assert_int_equal(store_rollout_update(
+	                     other, &r, INV_ROLLOUT_RUNNING, 0, &changed, NULL),
+	    AU_OK);
+	assert_int_equal(changed, 1);
+	/* This meta still sees it running: its pause finds nothing to move. */
+	assert_int_equal(inv_rollout_control(f->inv, "nodex", INV_ROLLOUT_PAUSE,
+	                     "test", NULL, T0, &id, &err),
+	    AU_ABORTED);
+	assert_string_equal(err.msg, "rollout 1: changed by another meta");
+	look(f, &s);
+	assert_int_equal(s.state, INV_ROLLOUT_RUNNING);
+	/* The same update again changes nothing. */
+	assert_int_equal(store_rollout_update(
+	                     other, &r, INV_ROLLOUT_RUNNING, 0, &changed, NULL),
+	    AU_OK);
+	assert_int_equal(changed, 0);
+	store_close(other);
+	/* A restart reads what the store holds. */
+	reload(f);
+	look(f, &s);
+	assert_int_equal(s.state, INV_ROLLOUT_PAUSED);
+	assert_string_equal(s.reason, "by the other meta");
+}
+
 int
 main(void)
 {
@@ -344,6 +388,8 @@ main(void)
 	        test_members_and_counts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_prefix, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_halt_count, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_transition_once, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
