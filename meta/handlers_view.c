@@ -12,6 +12,7 @@
 
 #include "arena.h"
 #include "handlers_admin.h"
+#include "handlers_rollout.h"
 #include "rollout.h"
 #include "timeutil.h"
 
@@ -459,6 +460,9 @@ admin_status(Au__V1__AdminService_Service *svc, const Au__V1__StatusRequest *in,
 		if (out.agents[i] == NULL ||
 		    summary_msg(a, &acc.s[i], out.agents[i]) != 0)
 			acc.oom = 1;
+		else /* the agent's newest rollout */
+			out.agents[i]->rollout =
+			    rollout_newest_msg(m, a, acc.s[i].agent);
 	}
 	out.n_agents = acc.n;
 	reply_free(cd, (ProtobufCClosure)closure, &out, acc.oom || a->oom, a);

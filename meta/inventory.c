@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "inventory_int.h"
+#include "inventory_rollout.h"
 #include "log.h"
 
 /* ------------------------------------------------------------ strings */
@@ -220,6 +221,7 @@ inv_host_free(struct inv_host *h)
 	if (h == NULL)
 		return;
 	inv_agents_free(h->agents, h->nagents);
+	free(h->ro_members);
 	free(h);
 }
 
@@ -384,7 +386,7 @@ inv_desired_for(
 		out[n].retry = inv_retry_token(inv, hostname, inv->managed[i]);
 		n++;
 	}
-	return n;
+	return inv_rollout_desired(inv, hostname, out, n);
 }
 
 const struct inv_desired *
@@ -536,8 +538,10 @@ inv_host_set_state(
 	if ((h = inv_find_name(inv, hostname)) == NULL)
 		code = au_err_set(
 		    err, AU_NOT_FOUND, "host %s: not found", hostname);
-	else if ((code = host_persist(inv, h, state, err)) == AU_OK)
+	else if ((code = host_persist(inv, h, state, err)) == AU_OK) {
 		h->state = (uint8_t)state;
+		inv_rollout_host(inv, h);
+	}
 	pthread_mutex_unlock(&inv->lock);
 	if (code == AU_OK)
 		log_info("host %s: %s", hostname, state_name(state));
@@ -558,6 +562,7 @@ inv_host_remove(struct inv *inv, const char *hostname, struct au_err *err)
 	           AU_OK) {
 		inv_retry_drop_host(inv, hostname);
 		inv_dirty_unlink(inv, h);
+		inv_rollout_host_gone(inv, h);
 		inv_host_unlink(inv, h);
 		inv_host_free(h);
 	}
@@ -607,14 +612,24 @@ out:
 }
 
 enum au_status
+inv_rule_set_locked(
+    struct inv *inv, const struct store_rule *r, struct au_err *err)
+{
+	enum au_status code;
+
+	if ((code = store_rule_put(inv->st, r, err)) == AU_OK &&
+	    (code = rule_put_mem(inv, r)) != AU_OK)
+		au_err_set(err, code, "rule: out of memory");
+	return code;
+}
+
+enum au_status
 inv_rule_set(struct inv *inv, const struct store_rule *r, struct au_err *err)
 {
 	enum au_status code;
 
 	pthread_mutex_lock(&inv->lock);
-	if ((code = store_rule_put(inv->st, r, err)) == AU_OK &&
-	    (code = rule_put_mem(inv, r)) != AU_OK)
-		au_err_set(err, code, "rule: out of memory");
+	code = inv_rule_set_locked(inv, r, err);
 	pthread_mutex_unlock(&inv->lock);
 	return code;
 }
@@ -787,6 +802,11 @@ inv_new(struct store *st, struct inv **out, struct au_err *err)
 		return au_err_set(err, AU_RESOURCE_EXHAUSTED,
 		    "inventory: cannot start the flusher thread");
 	}
+	if ((code = inv_rollouts_start(inv, err)) != AU_OK) {
+		inv_free(inv);
+		au_err_prefix(err, "inventory");
+		return code;
+	}
 	*out = inv;
 	return AU_OK;
 }
@@ -799,6 +819,7 @@ inv_free(struct inv *inv)
 
 	if (inv == NULL)
 		return;
+	inv_rollouts_free(inv);
 	inv_flusher_stop(inv);
 	for (i = 0; i < inv->cap; i++)
 		for (h = inv->by_name[i]; h != NULL; h = next) {

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "inventory_int.h"
+#include "inventory_rollout.h"
 #include "log.h"
 
 /* ------------------------------------------------------------ heartbeat */
@@ -148,6 +149,7 @@ agent_take_history(struct inv_agent *a, struct inv_agent *o)
 	a->last_failure = o->last_failure;
 	a->last_failure_ms = o->last_failure_ms;
 	a->report_version = o->report_version;
+	a->report_ms = o->report_ms;
 	a->report_outcome = o->report_outcome;
 	a->report_action = o->report_action;
 	a->last_failed = o->last_failed;
@@ -396,9 +398,10 @@ inv_heartbeat(struct inv *inv, const uint8_t pk[SIG_PUBKEY_BYTES],
 	if (h->state == STORE_HOST_ACCEPTED)
 		code = heartbeat_accepted(inv, h, agents, nagents, now_ms,
 		    desired, ndesired, &changed);
-	if (code == AU_OK)
+	if (code == AU_OK) {
 		inv_dirty_mark(inv, h, changed);
-	else
+		inv_rollout_host(inv, h);
+	} else
 		au_err_set(
 		    err, code, "host %s: heartbeat: out of memory", hostname);
 out:
@@ -502,17 +505,20 @@ inv_note_report(struct inv *inv, const struct store_report *r)
 		return AU_RESOURCE_EXHAUSTED;
 	a->report_outcome = (uint8_t)r->outcome;
 	a->report_action = (uint8_t)r->action;
+	a->report_ms = r->received_ms;
 	free(a->last_failure);
 	a->last_failure = NULL;
 	a->last_failed =
 	    r->outcome == OUTCOME_FAILED || r->outcome == OUTCOME_ROLLED_BACK;
 	/* A crash is history and a count; the status shows the rest. */
 	a->crash_reports += r->outcome == OUTCOME_CRASHED;
-	if (!a->last_failed && r->outcome != OUTCOME_CRASHED)
-		return AU_OK;
-	failure_line(line, sizeof(line), r);
-	a->last_failure = strdup(line);
-	a->last_failure_ms = r->received_ms;
+	if (a->last_failed || r->outcome == OUTCOME_CRASHED) {
+		failure_line(line, sizeof(line), r);
+		a->last_failure = strdup(line);
+		a->last_failure_ms = r->received_ms;
+	}
+	/* Last: the rollout reads what this report taught the agent. */
+	inv_rollout_report(inv, h, r);
 	return AU_OK;
 }
 

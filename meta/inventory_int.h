@@ -43,10 +43,12 @@ struct inv_agent {
 	uint8_t     reported;
 	uint8_t     last_failed;
 	/* The latest report about this agent: its version (interned; NULL
-	 * when none), outcome (au.v1.Outcome, 0 when none) and action. */
+	 * when none), outcome (au.v1.Outcome, 0 when none), action and
+	 * when meta received it. */
 	const char *report_version;
 	uint8_t     report_outcome;
 	uint8_t     report_action;
+	uint64_t    report_ms; /* when meta received it */
 	/* What mismatch_since_ms is about: the desired version (interned)
 	 * and action when the agent began to differ from it. */
 	const char *mismatch_version;
@@ -75,12 +77,15 @@ struct inv_host {
 	uint8_t           state;
 	uint8_t           dirty;        /* on the dirty list */
 	uint8_t           agents_dirty; /* and its agents changed */
+	uint8_t           nro_members;  /* rollouts it counts in */
 	uint32_t          nagents;
 	uint64_t          created_ms;
 	uint64_t          last_seen_ms;
 	const char       *updater_version; /* interned */
 	struct inv_agent *agents;
-	char              hostname[];
+	/* Its place in active rollouts (inventory_rollout.c). */
+	struct inv_ro_member *ro_members;
+	char                  hostname[];
 };
 
 struct inv {
@@ -119,6 +124,9 @@ struct inv {
 	 * match, so an agent's records are one run. */
 	struct inv_retry *retries;
 	size_t            nretries;
+
+	/* Phased rollouts and their ticker (inventory_rollout.c). */
+	struct inv_rollouts *ro;
 };
 
 /* The pool's copy of s: NULL for NULL, and NULL with *oom set when out of
@@ -206,6 +214,10 @@ uint64_t inv_retry_token(
 enum au_status inv_retry_put_mem(struct inv *inv, const struct store_retry *r);
 void           inv_retry_drop_host(struct inv *inv, const char *hostname);
 void           inv_retries_free(struct inv *inv);
+
+/* inv_rule_set() with the lock held. */
+enum au_status inv_rule_set_locked(
+    struct inv *inv, const struct store_rule *r, struct au_err *err);
 
 /* Note a stored report's outcome on its host's agent (no-op for an unknown
  * host).  AU_RESOURCE_EXHAUSTED when out of memory. */

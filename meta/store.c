@@ -43,6 +43,10 @@ enum stmt {
 	S_RETRIES_ALL,
 	S_HOST_RETRIES_DEL,
 	S_REPORTS_HOST,
+	/* phased rollouts */
+	S_ROLLOUT_ADD,
+	S_ROLLOUT_UPDATE,
+	S_ROLLOUTS_ALL,
 	S_COUNT
 };
 
@@ -106,6 +110,24 @@ static const char *const stmt_sql[S_COUNT] = {
         " time_ms, received_ms FROM (SELECT *, row_number() OVER"
         " (PARTITION BY agent ORDER BY id DESC) AS rn FROM reports"
         " WHERE hostname = ?1) WHERE rn <= ?2 ORDER BY agent, id DESC",
+    /* phased rollouts */
+    [S_ROLLOUT_ADD] =
+        "INSERT INTO rollouts(agent, version, state, waves, wave,"
+        " thresholds, bake_ms, max_failed, max_failed_percent, same_error,"
+        " prefix, reason, previous_version, created_ms, created_by,"
+        " updated_ms, wave_started_ms, bake_started_ms) VALUES(?1, ?2, ?3,"
+        " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+        " ?18)",
+    /* A transition happens once: only from the state and wave it saw. */
+    [S_ROLLOUT_UPDATE] =
+        "UPDATE rollouts SET state = ?2, wave = ?3, thresholds = ?4,"
+        " reason = ?5, updated_ms = ?6, wave_started_ms = ?7,"
+        " bake_started_ms = ?8 WHERE id = ?1 AND state = ?9 AND wave = ?10",
+    [S_ROLLOUTS_ALL] =
+        "SELECT id, agent, version, state, waves, wave, thresholds, bake_ms,"
+        " max_failed, max_failed_percent, same_error, prefix, reason,"
+        " previous_version, created_ms, created_by, updated_ms,"
+        " wave_started_ms, bake_started_ms FROM rollouts ORDER BY id",
 };
 
 /* Migration N takes the schema from version N to N + 1. */
@@ -867,4 +889,99 @@ store_reports_host(struct store *s, const char *hostname, uint32_t per_agent,
 	code = each_row(s, st, report_row, &cb, err);
 	pthread_mutex_unlock(&s->db_lock);
 	return code;
+}
+
+/* ------------------------------------------------------------ rollouts */
+
+enum au_status
+store_rollout_add(struct store *s, const struct store_rollout *r, uint64_t *id,
+    struct au_err *err)
+{
+	sqlite3_stmt  *st;
+	enum au_status code;
+
+	pthread_mutex_lock(&s->db_lock);
+	st = prep(s, S_ROLLOUT_ADD);
+	bind_text(st, 1, r->agent);
+	bind_text(st, 2, r->version);
+	sqlite3_bind_int(st, 3, r->state);
+	bind_text(st, 4, r->waves);
+	sqlite3_bind_int(st, 5, (int)r->wave);
+	bind_text(st, 6, r->thresholds);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)r->bake_ms);
+	sqlite3_bind_int(st, 8, (int)r->max_failed);
+	sqlite3_bind_int(st, 9, r->max_failed_percent);
+	sqlite3_bind_int(st, 10, (int)r->same_error);
+	bind_text(st, 11, r->prefix != NULL ? r->prefix : "");
+	bind_text(st, 12, r->reason);
+	bind_text(st, 13, r->previous_version);
+	sqlite3_bind_int64(st, 14, (sqlite3_int64)r->created_ms);
+	bind_text(st, 15, r->created_by);
+	sqlite3_bind_int64(st, 16, (sqlite3_int64)r->updated_ms);
+	bind_text(st, 17, r->wave_started_ms);
+	sqlite3_bind_int64(st, 18, (sqlite3_int64)r->bake_started_ms);
+	code = commit_one(s, st, "rollout", NULL, err);
+	*id = code == AU_OK ? (uint64_t)sqlite3_last_insert_rowid(s->db) : 0;
+	pthread_mutex_unlock(&s->db_lock);
+	return code;
+}
+
+enum au_status
+store_rollout_update(struct store *s, const struct store_rollout *r,
+    int old_state, uint32_t old_wave, int *changed, struct au_err *err)
+{
+	sqlite3_stmt  *st;
+	enum au_status code;
+
+	*changed = 0;
+	pthread_mutex_lock(&s->db_lock);
+	st = prep(s, S_ROLLOUT_UPDATE);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)r->id);
+	sqlite3_bind_int(st, 2, r->state);
+	sqlite3_bind_int(st, 3, (int)r->wave);
+	bind_text(st, 4, r->thresholds);
+	bind_text(st, 5, r->reason);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)r->updated_ms);
+	bind_text(st, 7, r->wave_started_ms);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)r->bake_started_ms);
+	sqlite3_bind_int(st, 9, old_state);
+	sqlite3_bind_int(st, 10, (int)old_wave);
+	code = commit_one(s, st, "rollout", changed, err);
+	pthread_mutex_unlock(&s->db_lock);
+	return code;
+}
+
+static int
+rollout_row(sqlite3_stmt *st, void *arg)
+{
+	struct row_cb       *cb = arg;
+	struct store_rollout r;
+
+	r.id = (uint64_t)sqlite3_column_int64(st, 0);
+	r.agent = col_text(st, 1);
+	r.version = col_text(st, 2);
+	r.state = sqlite3_column_int(st, 3);
+	r.waves = col_text(st, 4);
+	r.wave = (uint32_t)sqlite3_column_int(st, 5);
+	r.thresholds = col_text(st, 6);
+	r.bake_ms = (uint64_t)sqlite3_column_int64(st, 7);
+	r.max_failed = (uint32_t)sqlite3_column_int(st, 8);
+	r.max_failed_percent = sqlite3_column_int(st, 9);
+	r.same_error = (uint32_t)sqlite3_column_int(st, 10);
+	r.prefix = col_text(st, 11);
+	r.reason = col_text(st, 12);
+	r.previous_version = col_text(st, 13);
+	r.created_ms = (uint64_t)sqlite3_column_int64(st, 14);
+	r.created_by = col_text(st, 15);
+	r.updated_ms = (uint64_t)sqlite3_column_int64(st, 16);
+	r.wave_started_ms = col_text(st, 17);
+	r.bake_started_ms = (uint64_t)sqlite3_column_int64(st, 18);
+	return ((store_rollout_fn)cb->fn)(cb->arg, &r);
+}
+
+enum au_status
+store_rollouts_load(
+    struct store *s, store_rollout_fn fn, void *arg, struct au_err *err)
+{
+	return load_all(s, S_ROLLOUTS_ALL, rollout_row, (void *)fn, arg, err);
 }

@@ -214,4 +214,47 @@ enum au_status store_audit_add(
 enum au_status store_audit_list(struct store *s, uint64_t since_ms,
     uint32_t limit, store_audit_fn fn, void *arg, struct au_err *err);
 
+/* ------------------------------------------------------------ rollouts */
+
+/* A phased rollout's row; lists are comma-separated text (waves
+ * "1,10,50,100", thresholds and wave_started_ms one per reached wave). */
+struct store_rollout {
+	uint64_t    id;
+	const char *agent;
+	const char *version;
+	int         state; /* au.v1.RolloutState */
+	const char *waves;
+	uint32_t    wave;
+	const char *thresholds;
+	uint64_t    bake_ms;
+	uint32_t    max_failed;
+	int         max_failed_percent;
+	uint32_t    same_error;
+	const char *prefix;           /* "" for every host */
+	const char *reason;           /* may be NULL */
+	const char *previous_version; /* may be NULL */
+	uint64_t    created_ms;
+	const char *created_by;
+	uint64_t    updated_ms;
+	const char *wave_started_ms;
+	uint64_t    bake_started_ms;
+};
+
+typedef int (*store_rollout_fn)(void *arg, const struct store_rollout *r);
+
+/* Insert a new rollout (r->id ignored); *id is its id.  Durable. */
+enum au_status store_rollout_add(struct store *s, const struct store_rollout *r,
+    uint64_t *id, struct au_err *err);
+
+/* Write r's state, wave, thresholds, reason, times, but only while the
+ * stored row still has old_state and old_wave: *changed is 1 when it did,
+ * 0 when another writer got there first.  Durable. */
+enum au_status store_rollout_update(struct store *s,
+    const struct store_rollout *r, int old_state, uint32_t old_wave,
+    int *changed, struct au_err *err);
+
+/* Every rollout, oldest first. */
+enum au_status store_rollouts_load(
+    struct store *s, store_rollout_fn fn, void *arg, struct au_err *err);
+
 #endif

@@ -19,8 +19,14 @@
  * (default 2000; 0: skip), meta's RSS per connection and CPU per
  * handshake.
  *
+ * With -R, the store also holds an active phased rollout of nodex 1.4.3
+ * (waves 1,10,50,100, at its 10% wave, thresholds as for 100,000 hosts):
+ * each heartbeat then also resolves the rollout (the host's bucket, its
+ * membership) and recounts the host in it; members are asked for 1.4.3
+ * and keep reporting 1.4.2, so they stay pending.
+ *
  * usage: heartbeat_bench [-n hosts] [-c in_flight] [-s seconds] [-r rounds]
- *                        [-k idle_connections]
+ *                        [-k idle_connections] [-R]
  * Needs AU_BIN (meta's directory) and AU_SRC (for certs/mkcerts.sh).
  * Never run by `make test`; nothing is asserted.
  */
@@ -50,7 +56,7 @@
 
 struct bench {
 	char    dir[64];
-	int     nhosts, inflight, rounds, port, conns;
+	int     nhosts, inflight, rounds, port, conns, rollout;
 	double  seconds;
 	pid_t   pid;
 	uint8_t admin_pk[SIG_PUBKEY_BYTES], admin_sk[SIG_SECKEY_BYTES];
@@ -139,6 +145,20 @@ populate_rest(struct bench *b, struct store *st, char (*names)[32])
 	}
 }
 
+/* An active rollout of nodex 1.4.3 at its 10% wave (-R). */
+static void
+populate_rollout(struct store *st)
+{
+	struct store_rollout r = {0, "nodex", "1.4.3", 1, "1,10,50,100", 1,
+	    "100,1000", 600000, 5, 1, 3, "", NULL, "1.4.2", 1, "bench", 1,
+	    "1,1", 0};
+	struct au_err        err = AU_ERR_INIT;
+	uint64_t             id;
+
+	if (store_rollout_add(st, &r, &id, &err) != AU_OK)
+		bench_die("rollout", au_err_str(&err));
+}
+
 /* meta's data directory: the token key (so the bench can mint each host's
  * session token) and the store with the fleet. */
 static void
@@ -159,6 +179,8 @@ populate(struct bench *b)
 		bench_die("populate", au_err_str(&err));
 	populate_hosts(b, st, names);
 	populate_rest(b, st, names);
+	if (b->rollout)
+		populate_rollout(st);
 	store_close(st);
 	free(names);
 }
@@ -417,7 +439,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: heartbeat_bench [-n hosts] [-c in_flight] "
-	                "[-s seconds] [-r rounds] [-k idle_connections]\n"
+	                "[-s seconds] [-r rounds] [-k idle_connections] "
+	                "[-R]\n"
 	                "AU_BIN (meta's directory) and AU_SRC must be set\n");
 	exit(2);
 }
@@ -432,7 +455,7 @@ options(struct bench *b, int argc, char *argv[])
 	b->seconds = 3;
 	b->rounds = 3;
 	b->conns = 2000;
-	while ((ch = getopt(argc, argv, "n:c:s:r:k:")) != -1) {
+	while ((ch = getopt(argc, argv, "n:c:s:r:k:R")) != -1) {
 		if (ch == 'n')
 			b->nhosts = atoi(optarg);
 		else if (ch == 'c')
@@ -443,6 +466,8 @@ options(struct bench *b, int argc, char *argv[])
 			b->rounds = atoi(optarg);
 		else if (ch == 'k')
 			b->conns = atoi(optarg);
+		else if (ch == 'R')
+			b->rollout = 1;
 		else
 			usage();
 	}
@@ -457,8 +482,9 @@ report(const struct bench *b, const struct bench_result *a,
     const struct bench_result *h, const struct bench_result *p)
 {
 	printf("heartbeat_bench: %d hosts (3 agents, own key and token each), "
-	       "%d in flight, %.1f s per run, median of %d rounds\n",
-	    b->nhosts, b->inflight, b->seconds, b->rounds);
+	       "%d in flight, %.1f s per run, median of %d rounds%s\n",
+	    b->nhosts, b->inflight, b->seconds, b->rounds,
+	    b->rollout ? ", an active rollout at 10%" : "");
 	printf("(a) raw TLS echo  %8.0f req/s  p50 %7.2f ms  p99 %7.2f ms\n",
 	    a->rps, a->p50_us / 1000, a->p99_us / 1000);
 	printf("(b) heartbeat     %8.0f req/s  p50 %7.2f ms  p99 %7.2f ms  "
