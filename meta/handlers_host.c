@@ -174,7 +174,7 @@ report_check(const Au__V1__ReportRequest *in, struct au_err *err)
 		return au_err_set(
 		    err, AU_INVALID_ARGUMENT, "report: a field is too long");
 	if (in->outcome < AU__V1__OUTCOME__OUTCOME_OK ||
-	    in->outcome > AU__V1__OUTCOME__OUTCOME_ROLLED_BACK)
+	    in->outcome > AU__V1__OUTCOME__OUTCOME_CRASHED)
 		return au_err_set(
 		    err, AU_INVALID_ARGUMENT, "report: no outcome");
 	return AU_OK;
