@@ -416,10 +416,13 @@ converge_start(struct updater *u, const struct upstream_desired *d,
 	    a->state == AGENTCTL_STARTED)
 		return 1;
 	if (!state_may_try(sa, d->version)) {
-		/* No churn: the running version is left alone for it. */
+		/* No churn: the running version is left alone for it, but
+		 * stays supervised. */
 		log_debug("host %s: agent %s %s: failed at %s, not retried "
 		          "until meta asks again",
 		    u->hostname, d->name, d->version, sa->failed_step);
+		if (a != NULL)
+			supervise_one(u, a);
 		return 0;
 	}
 	/* The current version stopped on its own: a crash, with backoff. */
