@@ -35,7 +35,7 @@ static void           vdir(const struct install_env *env, const char *agent,
               const char *version, char *out);
 static enum au_status unpack(const struct install_env *env, const char *agent,
     const char *version, const char *tarball, const char *manifest,
-    struct report *rep);
+    uint32_t *window_ms, struct report *rep);
 static enum au_status extract_staged(const struct install_env *env,
     const char *agent, const char *version, int fd, const struct manifest *m,
     struct au_err *err);
@@ -47,7 +47,8 @@ static enum au_status wait_status(const struct install_env *env,
 static enum au_status start_verified(const struct install_env *env,
     const char *agent, const char *version, struct report *rep);
 static enum au_status activate(const struct install_env *env, const char *agent,
-    const char *version, const char *cur, struct report *rep);
+    const char *version, const char *cur, uint32_t window_ms,
+    struct report *rep);
 static void           rollback(const struct install_env *env, const char *agent,
               const char *version, const char *cur, struct report *rep);
 static enum au_status commit(const struct install_env *env, const char *agent,
@@ -58,7 +59,7 @@ static enum au_status current(const struct install_env *env, const char *agent,
 static void           stop_strays(
               const struct install_env *env, const char *agent, const char *cur);
 static enum au_status begin_probation(const struct install_env *env,
-    const char *agent, const char *version, const char *cur,
+    const char *agent, const char *version, const char *cur, uint32_t window_ms,
     struct report *rep);
 static enum au_status judge(const struct install_env *env, const char *agent,
     const char *version, uint32_t window_ms, uint64_t elapsed_ms,
@@ -137,9 +138,12 @@ fail:
 	return st;
 }
 
+/* Verify and extract; *window_ms grows to the health window the
+ * package's manifest asks for. */
 static enum au_status
 unpack(const struct install_env *env, const char *agent, const char *version,
-    const char *tarball, const char *manifest, struct report *rep)
+    const char *tarball, const char *manifest, uint32_t *window_ms,
+    struct report *rep)
 {
 	struct au_err   e = AU_ERR_INIT;
 	struct manifest m;
@@ -162,6 +166,8 @@ unpack(const struct install_env *env, const char *agent, const char *version,
 		unlink(manifest);
 		return st;
 	}
+	if ((uint64_t)m.health_window * 1000 > *window_ms)
+		*window_ms = m.health_window * 1000;
 	st = extract_staged(env, agent, version, fd, &m, &e);
 	close(fd);
 	if (st != AU_OK) {
@@ -319,7 +325,8 @@ rollback(const struct install_env *env, const char *agent, const char *version,
  * a restarted updater knows an unproven version may be running. */
 static enum au_status
 begin_probation(const struct install_env *env, const char *agent,
-    const char *version, const char *cur, struct report *rep)
+    const char *version, const char *cur, uint32_t window_ms,
+    struct report *rep)
 {
 	struct agentdir_probation p;
 	struct au_err             e = AU_ERR_INIT;
@@ -328,7 +335,7 @@ begin_probation(const struct install_env *env, const char *agent,
 	memset(&p, 0, sizeof(p));
 	snprintf(p.version, sizeof(p.version), "%s", version);
 	snprintf(p.previous, sizeof(p.previous), "%s", cur);
-	p.window_ms = env->health_window_ms;
+	p.window_ms = window_ms;
 	p.start_ms = timeutil_wall_ms();
 	st = agentdir_probation_write(env->root, agent, &p, &e);
 	if (st != AU_OK)
@@ -421,7 +428,7 @@ commit(const struct install_env *env, const char *agent, const char *version,
 
 static enum au_status
 activate(const struct install_env *env, const char *agent, const char *version,
-    const char *cur, struct report *rep)
+    const char *cur, uint32_t window_ms, struct report *rep)
 {
 	struct agentctl_result *res;
 	enum au_status          st = AU_OK;
@@ -435,11 +442,11 @@ activate(const struct install_env *env, const char *agent, const char *version,
 		free(res);
 	}
 	if (st == AU_OK)
-		st = begin_probation(env, agent, version, cur, rep);
+		st = begin_probation(env, agent, version, cur, window_ms, rep);
 	if (st == AU_OK)
 		st = start_verified(env, agent, version, rep);
 	if (st == AU_OK)
-		st = judge(env, agent, version, env->health_window_ms, 0, rep);
+		st = judge(env, agent, version, window_ms, 0, rep);
 	if (st == AU_OK)
 		st = commit(env, agent, version, rep);
 	if (st != AU_OK)
@@ -455,6 +462,7 @@ install_version(const struct install_env *env, const char *agent,
 {
 	char           cur[REPORT_NAME_MAX + 1] = "";
 	uint64_t       t0 = timeutil_mono_ms();
+	uint32_t       window_ms = env->health_window_ms;
 	enum au_status st;
 
 	report_init(rep, agent, version, REPORT_START);
@@ -463,9 +471,10 @@ install_version(const struct install_env *env, const char *agent,
 	snprintf(rep->from_version, sizeof(rep->from_version), "%s", cur);
 	st = AU_OK;
 	if (!install_have(env, agent, version))
-		st = unpack(env, agent, version, tarball, manifest, rep);
+		st = unpack(
+		    env, agent, version, tarball, manifest, &window_ms, rep);
 	if (st == AU_OK)
-		st = activate(env, agent, version, cur, rep);
+		st = activate(env, agent, version, cur, window_ms, rep);
 	if (st == AU_OK)
 		log_info("host %s: agent %s %s: installed, started and "
 		         "healthy%s%s",

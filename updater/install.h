@@ -44,7 +44,8 @@ struct install_env {
 	size_t   ntrusted;
 	uint32_t control_timeout_ms; /* each control script run */
 	uint32_t start_timeout_ms;   /* until status says started */
-	uint32_t health_window_ms;   /* probation after start; 0: none */
+	uint32_t health_window_ms;   /* probation after start; 0: none;
+	                              * a package's manifest may ask for more */
 	uint32_t keep_versions;      /* installed versions kept, >= 1 */
 	uint64_t now_s;              /* for manifest expiry */
 };

@@ -516,7 +516,9 @@ supervise_one(struct updater *u, const struct scan_agent *a)
 	uint32_t            crash;
 	int                 ok;
 
-	if (sa == NULL || sa->stopped)
+	/* Nothing current (an entry for a failed first install), or a
+	 * STOP in force: nothing to supervise. */
+	if (sa == NULL || sa->stopped || a->version[0] == '\0')
 		return 0;
 	state_crash_track(sa, a->version);
 	if (a->state == AGENTCTL_STARTED) {

@@ -133,6 +133,20 @@ upstream_heartbeat(struct rpc_client *c, const char *hostname,
 }
 
 enum au_status
+upstream_reply_unpack(const uint8_t *buf, size_t len,
+    struct upstream_reply *out, struct au_err *err)
+{
+	Au__V1__HeartbeatReply *rep;
+
+	if ((rep = au__v1__heartbeat_reply__unpack(NULL, len, buf)) == NULL)
+		return au_err_set(
+		    err, AU_INVALID_ARGUMENT, "bad heartbeat reply");
+	take_desired(rep, out);
+	au__v1__heartbeat_reply__free_unpacked(rep, NULL);
+	return AU_OK;
+}
+
+enum au_status
 upstream_report(struct rpc_client *c, const char *hostname,
     const struct report *r, struct au_err *err)
 {

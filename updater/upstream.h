@@ -50,6 +50,12 @@ enum au_status upstream_heartbeat(struct rpc_client *c, const char *hostname,
     const struct scan_agent *agents, size_t n, struct upstream_reply *out,
     uint32_t *retry_after_ms, struct au_err *err);
 
+/* Unpack a packed au.v1.HeartbeatReply into *out the way
+ * upstream_heartbeat() takes meta's reply (the same checks).
+ * AU_INVALID_ARGUMENT when it does not unpack. */
+enum au_status upstream_reply_unpack(const uint8_t *buf, size_t len,
+    struct upstream_reply *out, struct au_err *err);
+
 /* Send one report.  AU_OK also when meta had it already. */
 enum au_status upstream_report(struct rpc_client *c, const char *hostname,
     const struct report *r, struct au_err *err);

@@ -49,6 +49,7 @@ struct fx {
 	char               tarball[PATH_MAX];
 	char               manifest[PATH_MAX];
 	struct report      rep;
+	uint32_t           manifest_window; /* health_window to sign, s */
 };
 
 struct hent {
@@ -146,6 +147,15 @@ sign(struct fx *fx, const char *agent, const char *version, const uint8_t *sk,
 	buf = au_test_manifest(
 	    agent, version, data, dlen, entries, unpacked, sk, &len);
 	free(data);
+	if (fx->manifest_window != 0) {
+		struct manifest m;
+
+		assert_int_equal(manifest_parse(buf, len, &m, NULL), AU_OK);
+		free(buf);
+		m.health_window = fx->manifest_window;
+		assert_int_equal(
+		    manifest_sign(&m, sk, &buf, &len, NULL), AU_OK);
+	}
 	assert_int_equal(
 	    fsutil_write_atomic(fx->manifest, buf, len, 0644, NULL), AU_OK);
 	free(buf);
@@ -699,6 +709,24 @@ test_health_window_commits(void **state)
 	assert_string_equal(good[1], "2.0.0");
 }
 
+/* The package asks for a 2 s window where the updater has none: a
+ * version that dies after 1 s is rolled back all the same. */
+static void
+test_manifest_health_window(void **state)
+{
+	struct fx *fx = *state;
+
+	install_v1(fx);
+	fx->manifest_window = 2;
+	make_release(fx, "2.0.0", F_DIES, fx->sk);
+	assert_int_equal(install(fx, "2.0.0"), AU_ABORTED);
+	assert_int_equal(fx->rep.outcome, REPORT_ROLLED_BACK);
+	assert_string_equal(fx->rep.step, "health");
+	assert_non_null(strstr(fx->rep.message, "into the 2 s health window"));
+	assert_current(fx, "1.0.0");
+	assert_true(running(fx, "1.0.0"));
+}
+
 /* The state a kill -9 inside 2.0.0's window leaves: 2.0.0 started (or
  * dead), 1.0.0 stopped, .version still 1.0.0, .probation naming 2.0.0
  * with its window begun 500 ms ago. */
@@ -882,6 +910,8 @@ main(void)
 	        test_health_window_rolls_back, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_health_window_commits, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_manifest_health_window, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_probation_recovery_resumes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
