@@ -743,7 +743,7 @@ recover_probation(
 	struct agentdir_probation p;
 	enum agentctl_state       state = AGENTCTL_STOPPED;
 	struct au_err             e = AU_ERR_INIT;
-	uint64_t                  t0 = timeutil_mono_ms(), elapsed;
+	uint64_t                  t0 = timeutil_mono_ms(), elapsed, now;
 	enum au_status            st;
 
 	if ((st = agentdir_probation_read(env->root, agent, &p, &e)) != AU_OK) {
@@ -765,10 +765,11 @@ recover_probation(
 	vdir(env, agent, p.version, dir);
 	agentctl_status(dir, env->control_timeout_ms, &state, NULL, 0, NULL);
 	if (state == AGENTCTL_STARTED) {
-		elapsed = timeutil_wall_ms() - p.start_ms;
-		if (p.start_ms > timeutil_wall_ms() || elapsed > p.window_ms)
-			elapsed =
-			    p.start_ms > timeutil_wall_ms() ? 0 : p.window_ms;
+		/* A clock that went back restarts the window. */
+		now = timeutil_wall_ms();
+		elapsed = now < p.start_ms ? 0 : now - p.start_ms;
+		if (elapsed > p.window_ms)
+			elapsed = p.window_ms;
 		log_info("host %s: agent %s %s: updater restarted inside the "
 		         "health window: resuming it, %llu ms left",
 		    env->hostname, agent, p.version,
