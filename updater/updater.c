@@ -277,6 +277,7 @@ send_report(struct updater *u, const struct report *r)
 	if ((sa = state_get(&u->state, r->agent)) != NULL)
 		state_record(sa, r);
 	save_state(u);
+	u->reported = 1;
 	if ((st = upstream_report(u->client, u->hostname, r, &e)) == AU_OK)
 		return;
 	if (st == AU_INVALID_ARGUMENT) {
@@ -689,7 +690,7 @@ updater_run(struct updater *u, volatile sig_atomic_t *quit)
 	struct au_err  e = AU_ERR_INIT;
 	uint64_t       next, now, sup, every = u->conf.supervise_interval;
 	uint32_t       retry;
-	int            conv;
+	int            conv, quick = 0;
 	enum au_status st;
 
 	next = heartbeat_first(
@@ -712,14 +713,20 @@ updater_run(struct updater *u, volatile sig_atomic_t *quit)
 			continue;
 		}
 		au_err_clear(&e);
+		u->reported = 0;
 		st = updater_cycle(u, &conv, &retry, &e);
 		log_debug("host %s: cycle done: %s, %s", u->hostname,
 		    au_strerror(st), conv ? "converged" : "not converged");
 		now = timeutil_mono_ms();
-		if (st == AU_OK)
+		/* After acting, one heartbeat at once tells meta the result
+		 * (and only one: it acts again only when due). */
+		if (st == AU_OK) {
 			next = heartbeat_success(
 			    &u->hb, 0, now, sig_random_uniform(UINT32_MAX));
-		else
+			quick = u->reported && !quick;
+			if (quick)
+				next = now;
+		} else
 			next = heartbeat_failure(
 			    &u->hb, retry, now, sig_random_uniform(UINT32_MAX));
 	}

@@ -37,6 +37,8 @@ struct updater {
 	int                 lock_fd;
 	int                 meta_down;  /* for logging state changes only */
 	int                 host_state; /* last HostState meta sent */
+	int                 reported;   /* a report was made since the last
+	                                 * heartbeat (so meta should hear soon) */
 };
 
 /* Resolve the hostname default (the system's) in c. */
@@ -77,9 +79,10 @@ enum au_status updater_heartbeat(struct updater *u, struct au_err *err);
  * away). */
 void updater_supervise(struct updater *u);
 
-/* The daemon loop: cycles on the heartbeat schedule and supervises every
- * supervise_interval seconds until *quit is set (by a signal handler in
- * main). */
+/* The daemon loop: cycles on the heartbeat schedule (and once more at
+ * once after a cycle that acted, so meta sees the result) and supervises
+ * every supervise_interval seconds, until *quit is set (by a signal
+ * handler in main). */
 void updater_run(struct updater *u, volatile sig_atomic_t *quit);
 
 #endif
