@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * updater: open/close, recovery, the heartbeat-and-converge cycle and the
- * daemon loop.
+ * updater: open/close, recovery, the heartbeat-and-converge cycle,
+ * supervision and the daemon loop.
  */
 #include "updater.h"
 
@@ -47,8 +47,10 @@ static int converge_start(struct updater *u, const struct upstream_desired *d,
 static int converge_one(struct updater *u, const struct upstream_desired *d,
     const struct scan_agent *found, size_t n);
 static int supervise_one(struct updater *u, const struct scan_agent *a);
-static void   crash_report(const struct scan_agent *a, uint32_t crash,
-      const struct report *start, int ok, struct report *rep);
+static void crash_report(const struct scan_agent *a, uint32_t crash,
+    const struct report *start, int ok, struct report *rep);
+static void forget_untargeted(
+    struct updater *u, const struct upstream_reply *rep);
 static size_t annotate(
     struct updater *u, struct scan_agent *found, size_t n, size_t max);
 static enum au_status recover_agent(struct updater *u, const char *agent);
@@ -278,9 +280,15 @@ send_report(struct updater *u, const struct report *r)
 		state_record(sa, r);
 	save_state(u);
 	u->reported = 1;
-	if ((st = upstream_report(u->client, u->hostname, r, &e)) == AU_OK)
+	/* Meta was away at the last heartbeat: do not wait for it here (a
+	 * call to an absent meta can take seconds), the spool is sent after
+	 * the next successful heartbeat. */
+	if (u->meta_down)
+		au_err_set(
+		    &e, AU_UNAVAILABLE, "meta away at the last heartbeat");
+	else if ((st = upstream_report(u->client, u->hostname, r, &e)) == AU_OK)
 		return;
-	if (st == AU_INVALID_ARGUMENT) {
+	else if (st == AU_INVALID_ARGUMENT) {
 		log_warnx("host %s: agent %s: report %s refused by meta: %s",
 		    u->hostname, r->agent, r->id, au_err_str(&e));
 		return;
@@ -566,6 +574,30 @@ updater_supervise(struct updater *u)
 	free(found);
 }
 
+/* Meta no longer names an agent that failed here: its target changed
+ * (to nothing), so the failure record goes. */
+static void
+forget_untargeted(struct updater *u, const struct upstream_reply *rep)
+{
+	struct state_agent *sa;
+	size_t              i, j;
+	int                 changed = 0;
+
+	for (i = 0; i < u->state.n; i++) {
+		sa = &u->state.agents[i];
+		if (sa->failed_version[0] == '\0')
+			continue;
+		for (j = 0; j < rep->n && strcmp(rep->agents[j].name, sa->name);
+		     j++)
+			;
+		if (j == rep->n)
+			changed |=
+			    state_desired(sa, REPORT_STOP, "", sa->retry);
+	}
+	if (changed)
+		save_state(u);
+}
+
 /* Add what the state knows to the scan for the heartbeat: the failure
  * record and the crashes of each agent, and an entry for an agent whose
  * only install failed (nothing current, but meta should see why).
@@ -658,6 +690,7 @@ updater_cycle(struct updater *u, int *converged, uint32_t *retry_after_ms,
 	for (i = 0; i < rep->n; i++)
 		if (!converge_one(u, &rep->agents[i], found, n))
 			*converged = 0;
+	forget_untargeted(u, rep);
 out:
 	free(found);
 	free(rep);

@@ -3,10 +3,14 @@
  * updater: the host daemon's context and its cycle.  One cycle scans the
  * installed agents, sends a heartbeat, and converges each agent meta names
  * (and the allow-list permits) one at a time: download, verify, install
- * or stop, report.  Reports that cannot be sent go to the spool and are
- * sent after the next successful heartbeat.  A lock on the root keeps a
- * second updater away.  Nothing here is global: main() owns the struct.
- * Every function blocks (network, file I/O, control scripts).
+ * (with its health window), stop or remove, report.  A version that failed
+ * here is not tried again until meta's target or retry token changes (no
+ * churn of the running version).  Between cycles, supervision restarts
+ * current agents that stopped, with a backoff, and reports the crash.
+ * Reports that cannot be sent go to the spool and are sent after the next
+ * successful heartbeat.  A lock on the root keeps a second updater away.
+ * Nothing here is global: main() owns the struct.  Every function blocks
+ * (network, file I/O, control scripts).
  */
 #ifndef AU_UPDATER_H
 #define AU_UPDATER_H

@@ -150,6 +150,8 @@ t_wait 10 t_reported_ok $H demo 9.0.0 || fail "no ok report for 9.0.0"
 # It dies while meta is away: the restart needs no meta, and the crash
 # report waits in the spool until meta is back.
 t_stop_meta
+t_wait 30 grep -q 'unreachable' "$D/updater.log" ||
+    fail "the updater did not notice that meta went away"
 pid9=$(pid_of 9.0.0)
 kill -9 "$pid9"
 t_wait 20 bash -c "[ \"\$(cat '$A/9.0.0/run/pid')\" != $pid9 ]" ||
@@ -158,7 +160,7 @@ t_wait 10 running 9.0.0 || fail "9.0.0 not running after its restart"
 grep -q "demo 9.0.0: AU-CRASH: control status says stopped; restarting (crash 1)" \
     "$D/updater.log" || fail "no AU-CRASH log line"
 is_current 9.0.0 || fail ".version moved off 9.0.0 after a crash"
-t_wait 10 grep -q "agent demo: report .* kept for later" "$D/updater.log" ||
+t_wait 30 grep -q "agent demo: report .* kept for later" "$D/updater.log" ||
     fail "the crash report was not spooled"
 t_start_meta
 t_wait 30 reported 9.0.0 4 crash ||
