@@ -32,6 +32,7 @@ enum mf_field {
 	MF_ENTRIES,
 	MF_CREATED,
 	MF_EXPIRES,
+	MF_HEALTH_WINDOW,
 	MF_SIGNATURE,
 	MF_COUNT
 };
@@ -50,6 +51,7 @@ static const struct {
     [MF_ENTRIES] = {"entries", 0},
     [MF_CREATED] = {"created", 0},
     [MF_EXPIRES] = {"expires", 1},
+    [MF_HEALTH_WINDOW] = {"health_window", 1},
     [MF_SIGNATURE] = {"signature", 0},
 };
 
@@ -166,6 +168,13 @@ write_body(
 		    (unsigned long long)m->expires);
 	if (e < 0 || (size_t)(n + e) >= outsz)
 		return -1;
+	n += e;
+	e = 0;
+	if (m->health_window != 0)
+		e = snprintf(out + n, outsz - (size_t)n, "health_window: %u\n",
+		    (unsigned)m->health_window);
+	if (e < 0 || (size_t)(n + e) >= outsz)
+		return -1;
 	return n + e;
 }
 
@@ -207,6 +216,10 @@ manifest_sign(const struct manifest *m, const uint8_t sk[SIG_SECKEY_BYTES],
 		return au_err_set(err, AU_INVALID_ARGUMENT,
 		    "manifest %s %s: expires before it was created", m->agent,
 		    m->version);
+	if (m->health_window > MANIFEST_HEALTH_WINDOW_MAX)
+		return au_err_set(err, AU_INVALID_ARGUMENT,
+		    "manifest %s %s: health window above %d s", m->agent,
+		    m->version, MANIFEST_HEALTH_WINDOW_MAX);
 	sig_sk_to_pk(sk, pk);
 	sig_key_id(pk, key_id);
 	if ((n = write_body(buf, sizeof(buf), m, key_id)) < 0)
@@ -368,6 +381,14 @@ set_field(struct mf_parse *p, enum mf_field f, const struct mf_line *ln,
 		if (st == AU_OK && m->expires <= m->created)
 			return au_err_set(err, AU_INVALID_ARGUMENT,
 			    "expires before it was created");
+		break;
+	case MF_HEALTH_WINDOW:
+		st = parse_u64(ln->val, ln->vallen, &v);
+		if (st == AU_OK && (v == 0 || v > MANIFEST_HEALTH_WINDOW_MAX))
+			return au_err_set(err, AU_INVALID_ARGUMENT,
+			    "health_window not in 1..%d",
+			    MANIFEST_HEALTH_WINDOW_MAX);
+		m->health_window = (uint32_t)v;
 		break;
 	case MF_SIGNATURE:
 		st = parse_hex(ln->val, ln->vallen, p->sig, SIG_BYTES);

@@ -20,6 +20,8 @@
 #define MANIFEST_NAME_MAX 64
 #define MANIFEST_VERSION_MAX 64
 #define MANIFEST_MAX_BYTES 4096
+/* The longest health window a package may ask for, in seconds. */
+#define MANIFEST_HEALTH_WINDOW_MAX 3600
 /* The first bytes of the signed message: tag || hash || body. */
 #define MANIFEST_SIG_TAG "au-manifest-v1\n"
 
@@ -27,12 +29,13 @@ struct manifest {
 	int      format;
 	char     agent[MANIFEST_NAME_MAX + 1];
 	char     version[MANIFEST_VERSION_MAX + 1];
-	uint64_t size;                      /* tarball bytes */
-	uint8_t  hash[SIG_HASH_BYTES];      /* BLAKE2b-256 of the tarball */
-	uint64_t unpacked_size;             /* sum of regular file sizes */
-	uint64_t entries;                   /* archive entries */
-	uint64_t created;                   /* Unix seconds */
-	uint64_t expires;                   /* Unix seconds, 0 = never */
+	uint64_t size;                 /* tarball bytes */
+	uint8_t  hash[SIG_HASH_BYTES]; /* BLAKE2b-256 of the tarball */
+	uint64_t unpacked_size;        /* sum of regular file sizes */
+	uint64_t entries;              /* archive entries */
+	uint64_t created;              /* Unix seconds */
+	uint64_t expires;              /* Unix seconds, 0 = never */
+	uint32_t health_window; /* seconds 1..3600 it asks for, 0 = none */
 	uint8_t  key_pub[SIG_PUBKEY_BYTES]; /* the key that verified */
 	char     key_id[SIG_KEYID_HEX_BYTES];
 };

@@ -47,14 +47,16 @@ const struct ctl_cmd ctl_cmds_release[] = {
         AU_ROLE_NONE, cmd_keygen},
     {"sign",
         "--key FILE --agent NAME --version VERSION [--expires DURATION] "
-        "TARBALL",
+        "[--health-window SECONDS] TARBALL",
         "Sign a release tarball (writes TARBALL.sig)",
         "Checks NAME ([a-z0-9][a-z0-9_.-]*, at most 64) and VERSION (dotted\n"
         "numbers with an optional -suffix), reads the tarball the way the\n"
         "updater will extract it (refusing absolute paths, \"..\", links,\n"
         "devices, setuid bits) and requires an executable ./control at its\n"
         "root.  Writes the signed manifest (docs/manifest.md) to TARBALL.sig.\n"
-        "  --expires D   the manifest expires D (90s, 30m, 12h, 7d) from now\n",
+        "  --expires D   the manifest expires D (90s, 30m, 12h, 7d) from now\n"
+        "  --health-window S  ask updaters for a health window of at least S\n"
+        "                seconds (1..3600) after this release starts\n",
         AU_ROLE_NONE, cmd_sign},
     {"verify", "--pub PUBKEY [--agent NAME] [--version VERSION] TARBALL",
         "Check a tarball against its TARBALL.sig",
@@ -147,6 +149,7 @@ cmd_keygen(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 struct sign_opts {
 	const char *key, *agent, *version, *file;
 	uint64_t    expires_s;
+	uint32_t    health_window;
 };
 
 static int
@@ -158,10 +161,13 @@ sign_parse(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv,
 	    {"agent", required_argument, NULL, 'a'},
 	    {"version", required_argument, NULL, 'v'},
 	    {"expires", required_argument, NULL, 'e'},
+	    {"health-window", required_argument, NULL, 'w'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct au_err err = AU_ERR_INIT;
 	uint64_t      ms;
+	char         *end;
+	unsigned long w;
 	int           ch;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -177,6 +183,16 @@ sign_parse(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv,
 		else if (ch == 'e')
 			return ctl_usage(
 			    ctl, cmd, "sign: --expires: %s", au_err_str(&err));
+		else if (ch == 'w' && optarg[0] >= '1' && optarg[0] <= '9' &&
+		         (w = strtoul(optarg, &end, 10)) <=
+		             MANIFEST_HEALTH_WINDOW_MAX &&
+		         *end == '\0')
+			o->health_window = (uint32_t)w;
+		else if (ch == 'w')
+			return ctl_usage(ctl, cmd,
+			    "sign: --health-window: '%s' is not a number in "
+			    "1..%d",
+			    optarg, MANIFEST_HEALTH_WINDOW_MAX);
 		else
 			return ctl_usage(ctl, cmd, NULL);
 	}
@@ -213,6 +229,7 @@ sign_measure(
 	m->created = (uint64_t)time(NULL);
 	if (o->expires_s != 0)
 		m->expires = m->created + o->expires_s;
+	m->health_window = o->health_window;
 	return AU_OK;
 }
 
@@ -389,9 +406,13 @@ cmd_verify(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 		return ctl_fail(ctl, "verify: %s", au_err_str(&err));
 	sig_hex_encode(hex, sizeof(hex), m.hash, SIG_HASH_BYTES);
 	if (!ctl_json(ctl)) {
-		printf("%s: ok: %s %s, key %s, %llu bytes, hash %s\n", o.file,
+		printf("%s: ok: %s %s, key %s, %llu bytes, hash %s", o.file,
 		    m.agent, m.version, m.key_id, (unsigned long long)m.size,
 		    hex);
+		if (m.health_window != 0)
+			printf(
+			    ", health window %u s", (unsigned)m.health_window);
+		putchar('\n');
 		return CTL_EXIT_OK;
 	}
 	j = json_pack("{s:s, s:s, s:s, s:I, s:s, s:I, s:I, s:I, s:I}", "agent",
@@ -399,6 +420,9 @@ cmd_verify(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 	    (json_int_t)m.size, "hash", hex, "unpacked_size",
 	    (json_int_t)m.unpacked_size, "entries", (json_int_t)m.entries,
 	    "created", (json_int_t)m.created, "expires", (json_int_t)m.expires);
+	if (j != NULL && m.health_window != 0)
+		json_object_set_new(
+		    j, "health_window", json_integer(m.health_window));
 	out_json_print(stdout, j);
 	json_decref(j);
 	return CTL_EXIT_OK;

@@ -58,6 +58,8 @@ static const struct key keys[] = {
     U32(interval_max, 1, 86400),
     U32(control_timeout, 1, 3600),
     U32(start_timeout, 1, 3600),
+    U32(health_window, 0, 3600),
+    U32(supervise_interval, 0, 3600),
     U32(keep_versions, 1, 100),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -294,6 +296,8 @@ updater_conf_defaults(struct updater_conf *c)
 	c->interval_max = 3600;
 	c->control_timeout = 30;
 	c->start_timeout = 60;
+	c->health_window = 30;
+	c->supervise_interval = 10;
 	c->keep_versions = 2;
 }
 

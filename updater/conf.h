@@ -21,6 +21,8 @@
  *	interval_max = 3600
  *	control_timeout = 30
  *	start_timeout = 60
+ *	health_window = 30           ; 0..3600, 0: none
+ *	supervise_interval = 10      ; 0..3600, 0: no supervision
  *	keep_versions = 2
  *	[trust]
  *	NAME = PUBKEY                ; 64 hex or a path to NAME.pub
@@ -60,6 +62,8 @@ struct updater_conf {
 	uint32_t interval_max;
 	uint32_t control_timeout;
 	uint32_t start_timeout;
+	uint32_t health_window;      /* seconds of probation after start */
+	uint32_t supervise_interval; /* seconds between checks; 0: none */
 	uint32_t keep_versions;
 	struct updater_trust trust[UPDATER_CONF_TRUST_MAX];
 	size_t               ntrust;

@@ -54,9 +54,9 @@ help(void)
 	       "  -n       check the configuration and exit; with -v also "
 	       "print it\n"
 	       "  -v       more verbose logging (repeat for more)\n"
-	       "  --once   one heartbeat-and-converge cycle, then exit: 0 when "
-	       "every\n"
-	       "           agent converged, 1 otherwise\n"
+	       "  --once   one heartbeat-and-converge cycle and a last "
+	       "heartbeat, then\n"
+	       "           exit: 0 when every agent converged, 1 otherwise\n"
 	       "  status   show installed versions, the running one and the "
 	       "last\n"
 	       "           action of each agent, without asking meta\n"
@@ -148,6 +148,10 @@ run_daemon(const struct opts *o, const struct updater_conf *c)
 		st = updater_cycle(u, &conv, &retry, &e);
 		if (st != AU_OK)
 			log_warnx("host %s: %s", u->hostname, au_err_str(&e));
+		/* One last heartbeat, so meta sees what was done. */
+		else if (updater_heartbeat(u, &e) != AU_OK)
+			log_warnx("host %s: last heartbeat: %s", u->hostname,
+			    au_err_str(&e));
 	} else
 		updater_run(u, &quit);
 	updater_close(u);

@@ -70,6 +70,8 @@ report_outcome_name(enum report_outcome o)
 		return "ok";
 	case REPORT_ROLLED_BACK:
 		return "rolled back";
+	case REPORT_CRASHED:
+		return "crashed";
 	default:
 		return "failed";
 	}

@@ -21,11 +21,13 @@ enum report_outcome {
 	REPORT_OK = 1,
 	REPORT_FAILED = 2,
 	REPORT_ROLLED_BACK = 3,
+	REPORT_CRASHED = 4, /* found not started after its health window */
 };
 
 enum report_action {
 	REPORT_START = 1,
 	REPORT_STOP = 2,
+	REPORT_REMOVE = 3, /* stop it and delete the agent's folder */
 };
 
 struct report {
@@ -35,7 +37,7 @@ struct report {
 	char                from_version[REPORT_NAME_MAX + 1];
 	enum report_outcome outcome;
 	enum report_action  action;
-	char                step[16]; /* download, verify, extract, stop, ... */
+	char                step[16]; /* download, verify, start, health, ... */
 	int                 exit_code;
 	char                output_tail[AGENTCTL_TAIL_BYTES + 1];
 	uint32_t            duration_ms;
@@ -55,7 +57,7 @@ void report_set(struct report *r, enum report_outcome outcome, const char *step,
 /* Copy a control script's exit code and output tail into r. */
 void report_set_output(struct report *r, const struct agentctl_result *res);
 
-/* "ok", "failed", "rolled back". */
+/* "ok", "failed", "rolled back", "crashed". */
 const char *report_outcome_name(enum report_outcome o);
 
 /* Fill req (initialized by the caller with AU__V1__REPORT_REQUEST__INIT)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agentdir.h"
 #include "fsutil.h"
 #include "manifest.h"
 
@@ -103,13 +104,17 @@ void
 scan_agent(
     const struct updater_conf *c, const char *agent, struct scan_agent *out)
 {
-	struct au_err  e = AU_ERR_INIT;
-	char           dir[4096];
-	enum au_status st;
+	struct agentdir_probation p;
+	struct au_err             e = AU_ERR_INIT;
+	char                      dir[4096];
+	enum au_status            st;
 
 	memset(out, 0, sizeof(*out));
 	snprintf(out->name, sizeof(out->name), "%s", agent);
 	out->state = AGENTCTL_STOPPED;
+	if (agentdir_probation_read(c->root, agent, &p, NULL) == AU_OK)
+		snprintf(
+		    out->probation, sizeof(out->probation), "%s", p.version);
 	if ((st = scan_current(c->root, agent, out->version,
 	         sizeof(out->version), &e)) != AU_OK) {
 		if (st != AU_NOT_FOUND)

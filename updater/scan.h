@@ -26,6 +26,11 @@ struct scan_agent {
 	enum agentctl_state state;
 	char                status[64]; /* "started", "stopped", ... */
 	char                last_error[AU_ERR_MSG_BYTES];
+	char                probation[REPORT_NAME_MAX + 1]; /* .probation */
+	/* From the updater's state (filled by the updater, not the scan). */
+	char     failed_version[REPORT_NAME_MAX + 1];
+	char     failed_step[16];
+	uint32_t crashes;
 };
 
 /* Read <root>/<agent>/.version into version (one line, trimmed).
@@ -46,7 +51,8 @@ enum au_status scan_versions(const char *root, const char *agent,
 enum au_status scan_root(const struct updater_conf *c, struct scan_agent *out,
     size_t max, size_t *n, struct au_err *err);
 
-/* Fill one agent's entry (version, status, last error). */
+/* Fill one agent's entry (version, status, last error, the version in
+ * its health window). */
 void scan_agent(
     const struct updater_conf *c, const char *agent, struct scan_agent *out);
 

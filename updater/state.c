@@ -14,9 +14,12 @@
 
 #define STATE_FILE_MAX (1024 * 1024)
 
-static void     get_str(json_t *o, const char *key, char *dst, size_t sz);
-static uint64_t get_u64(json_t *o, const char *key);
-static json_t  *agent_to_json(const struct state_agent *a);
+static void        get_str(json_t *o, const char *key, char *dst, size_t sz);
+static uint64_t    get_u64(json_t *o, const char *key);
+static void        agent_from_json(json_t *o, struct state_agent *a);
+static json_t     *agent_to_json(const struct state_agent *a);
+static void        clear_failure(struct state_agent *a);
+static const char *action_name(const struct report *r);
 
 static void
 get_str(json_t *o, const char *key, char *dst, size_t sz)
@@ -34,13 +37,37 @@ get_u64(json_t *o, const char *key)
 	return v > 0 ? (uint64_t)v : 0;
 }
 
+#define GET_STR(o, a, f) get_str(o, #f, (a)->f, sizeof((a)->f))
+
+static void
+agent_from_json(json_t *o, struct state_agent *a)
+{
+	memset(a, 0, sizeof(*a));
+	GET_STR(o, a, name);
+	GET_STR(o, a, last_action);
+	GET_STR(o, a, last_version);
+	GET_STR(o, a, last_result);
+	a->last_time_ms = get_u64(o, "last_time_ms");
+	a->stopped = json_is_true(json_object_get(o, "stopped"));
+	a->removed_ms = get_u64(o, "removed_ms");
+	a->retry = get_u64(o, "retry");
+	GET_STR(o, a, failed_version);
+	GET_STR(o, a, failed_step);
+	a->failed_retry = get_u64(o, "failed_retry");
+	a->failed_at_ms = get_u64(o, "failed_at_ms");
+	GET_STR(o, a, crash_version);
+	a->crashes = (uint32_t)get_u64(o, "crashes");
+	a->crash_streak = (uint32_t)get_u64(o, "crash_streak");
+	a->crash_at_ms = get_u64(o, "crash_at_ms");
+	a->restart_at_ms = get_u64(o, "restart_at_ms");
+}
+
 enum au_status
 state_load(const char *path, struct state *s, struct au_err *err)
 {
-	json_error_t        jerr;
-	json_t             *root, *o;
-	struct state_agent *a;
-	size_t              i;
+	json_error_t jerr;
+	json_t      *root, *o;
+	size_t       i;
 
 	memset(s, 0, sizeof(*s));
 	if ((root = json_load_file(path, 0, &jerr)) == NULL) {
@@ -53,23 +80,9 @@ state_load(const char *path, struct state *s, struct au_err *err)
 	{
 		if (s->n == STATE_AGENTS_MAX)
 			break;
-		a = &s->agents[s->n];
-		get_str(o, "name", a->name, sizeof(a->name));
-		if (a->name[0] == '\0')
-			continue;
-		get_str(
-		    o, "last_action", a->last_action, sizeof(a->last_action));
-		get_str(o, "last_version", a->last_version,
-		    sizeof(a->last_version));
-		get_str(
-		    o, "last_result", a->last_result, sizeof(a->last_result));
-		a->last_time_ms = get_u64(o, "last_time_ms");
-		a->stopped = json_is_true(json_object_get(o, "stopped"));
-		get_str(o, "failed_version", a->failed_version,
-		    sizeof(a->failed_version));
-		a->failed_count = (uint32_t)get_u64(o, "failed_count");
-		a->failed_at_ms = get_u64(o, "failed_at_ms");
-		s->n++;
+		agent_from_json(o, &s->agents[s->n]);
+		if (s->agents[s->n].name[0] != '\0')
+			s->n++;
 	}
 	json_decref(root);
 	return AU_OK;
@@ -78,15 +91,20 @@ state_load(const char *path, struct state *s, struct au_err *err)
 static json_t *
 agent_to_json(const struct state_agent *a)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:b, s:s, s:I, s:I}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:b, s:I, s:I, s:s, s:s, "
+	                 "s:I, s:I, s:s, s:I, s:I, s:I, s:I}",
 	    "name", a->name, "last_action", a->last_action, "last_version",
 	    a->last_version, "last_result", a->last_result, "last_time_ms",
-	    (json_int_t)a->last_time_ms, "stopped", a->stopped,
-	    "failed_version", a->failed_version, "failed_count",
-	    (json_int_t)a->failed_count, "failed_at_ms",
-	    (json_int_t)a->failed_at_ms);
+	    (json_int_t)a->last_time_ms, "stopped", a->stopped, "removed_ms",
+	    (json_int_t)a->removed_ms, "retry", (json_int_t)a->retry,
+	    "failed_version", a->failed_version, "failed_step", a->failed_step,
+	    "failed_retry", (json_int_t)a->failed_retry, "failed_at_ms",
+	    (json_int_t)a->failed_at_ms, "crash_version", a->crash_version,
+	    "crashes", (json_int_t)a->crashes, "crash_streak",
+	    (json_int_t)a->crash_streak, "crash_at_ms",
+	    (json_int_t)a->crash_at_ms, "restart_at_ms",
+	    (json_int_t)a->restart_at_ms);
 }
-
 enum au_status
 state_save(const char *path, const struct state *s, struct au_err *err)
 {
@@ -141,11 +159,34 @@ state_get(struct state *s, const char *agent)
 	return a;
 }
 
+static void
+clear_failure(struct state_agent *a)
+{
+	a->failed_version[0] = '\0';
+	a->failed_step[0] = '\0';
+	a->failed_retry = 0;
+	a->failed_at_ms = 0;
+}
+
+static const char *
+action_name(const struct report *r)
+{
+	if (r->outcome == REPORT_CRASHED)
+		return "restart";
+	switch (r->action) {
+	case REPORT_STOP:
+		return "stop";
+	case REPORT_REMOVE:
+		return "remove";
+	default:
+		return "start";
+	}
+}
+
 void
 state_record(struct state_agent *a, const struct report *r)
 {
-	snprintf(a->last_action, sizeof(a->last_action), "%s",
-	    r->action == REPORT_STOP ? "stop" : "start");
+	snprintf(a->last_action, sizeof(a->last_action), "%s", action_name(r));
 	snprintf(a->last_version, sizeof(a->last_version), "%s", r->version);
 	if (r->outcome == REPORT_OK)
 		snprintf(a->last_result, sizeof(a->last_result), "ok");
@@ -157,35 +198,98 @@ state_record(struct state_agent *a, const struct report *r)
 		        (int)sizeof(a->last_result), r->message) < 0)
 			a->last_result[0] = '\0';
 	a->last_time_ms = r->time_ms;
+	if (r->outcome == REPORT_CRASHED)
+		return; /* the current version: no change of target */
 	a->stopped = r->action == REPORT_STOP && r->outcome == REPORT_OK;
+	if (r->action == REPORT_REMOVE && r->outcome == REPORT_OK) {
+		a->removed_ms = r->time_ms;
+		clear_failure(a);
+		a->crash_version[0] = '\0';
+	}
 	if (r->action != REPORT_START)
 		return;
 	if (r->outcome == REPORT_OK) {
-		a->failed_version[0] = '\0';
-		a->failed_count = 0;
+		a->removed_ms = 0;
+		clear_failure(a);
 		return;
 	}
-	if (strcmp(a->failed_version, r->version) != 0) {
-		snprintf(a->failed_version, sizeof(a->failed_version), "%s",
-		    r->version);
-		a->failed_count = 0;
-	}
-	a->failed_count++;
+	snprintf(
+	    a->failed_version, sizeof(a->failed_version), "%s", r->version);
+	snprintf(a->failed_step, sizeof(a->failed_step), "%s", r->step);
+	a->failed_retry = a->retry;
 	a->failed_at_ms = r->time_ms;
 }
 
 int
-state_may_try(const struct state_agent *a, const char *version, uint64_t now_ms)
+state_desired(struct state_agent *a, enum report_action action,
+    const char *version, uint64_t retry)
 {
-	uint64_t wait = STATE_RETRY_BASE_MS;
-	uint32_t i;
+	int changed = a->retry != retry;
 
-	if (a == NULL || a->failed_count == 0 ||
+	if (a->failed_version[0] != '\0' &&
+	    (action != REPORT_START ||
+	        strcmp(a->failed_version, version) != 0)) {
+		clear_failure(a);
+		changed = 1;
+	}
+	a->retry = retry;
+	return changed;
+}
+
+int
+state_may_try(const struct state_agent *a, const char *version)
+{
+	if (a == NULL || a->failed_version[0] == '\0' ||
 	    strcmp(a->failed_version, version) != 0)
 		return 1;
-	for (i = 1; i < a->failed_count && wait < STATE_RETRY_CAP_MS; i++)
+	return a->retry > a->failed_retry;
+}
+
+void
+state_crash_track(struct state_agent *a, const char *version)
+{
+	if (strcmp(a->crash_version, version) == 0)
+		return;
+	snprintf(a->crash_version, sizeof(a->crash_version), "%s", version);
+	a->crashes = 0;
+	a->crash_streak = 0;
+	a->crash_at_ms = 0;
+	a->restart_at_ms = 0;
+}
+
+int
+state_crash_due(const struct state_agent *a, uint64_t now_ms)
+{
+	return now_ms >= a->restart_at_ms;
+}
+
+uint32_t
+state_crash_note(struct state_agent *a, uint64_t now_ms)
+{
+	a->crashes++;
+	a->crash_streak++;
+	a->crash_at_ms = now_ms;
+	a->restart_at_ms = now_ms + state_crash_backoff(a->crash_streak);
+	return a->crashes;
+}
+
+void
+state_crash_settle(struct state_agent *a, uint64_t now_ms)
+{
+	if (a->crash_streak > 0 &&
+	    now_ms >= a->crash_at_ms + STATE_CRASH_SETTLE_MS) {
+		a->crash_streak = 0;
+		a->restart_at_ms = 0;
+	}
+}
+
+uint64_t
+state_crash_backoff(uint32_t streak)
+{
+	uint64_t wait = STATE_CRASH_BASE_MS;
+	uint32_t i;
+
+	for (i = 1; i < streak && wait < STATE_CRASH_CAP_MS; i++)
 		wait *= 2;
-	if (wait > STATE_RETRY_CAP_MS)
-		wait = STATE_RETRY_CAP_MS;
-	return now_ms >= a->failed_at_ms + wait;
+	return wait > STATE_CRASH_CAP_MS ? STATE_CRASH_CAP_MS : wait;
 }

@@ -16,6 +16,9 @@
 static void print_agent(const struct updater_conf *c, const struct state *s,
     const struct scan_agent *a, FILE *out);
 static void print_time(uint64_t ms, FILE *out);
+static void print_record(const struct state_agent *sa, FILE *out);
+static void print_removed(
+    const struct state *s, const struct scan_agent *found, size_t n, FILE *out);
 
 static void
 print_time(uint64_t ms, FILE *out)
@@ -49,8 +52,27 @@ print_agent(const struct updater_conf *c, const struct state *s,
 	for (i = 0; i < n; i++)
 		fprintf(out, " %s", vers[i]);
 	fputs(n == 0 ? " -\n" : "\n", out);
+	if (a->probation[0] != '\0')
+		fprintf(out, "  probation: %s, in its health window\n",
+		    a->probation);
 	if (a->last_error[0] != '\0')
 		fprintf(out, "  error:     %s\n", a->last_error);
+	if (sa != NULL && sa->crashes > 0 &&
+	    strcmp(sa->crash_version, a->version) == 0) {
+		fprintf(out,
+		    "  crashes:   %u of %s, restarted by the updater; "
+		    "last at ",
+		    sa->crashes, sa->crash_version);
+		print_time(sa->crash_at_ms, out);
+		fputc('\n', out);
+	}
+	print_record(sa, out);
+}
+
+/* The last action and the failure record. */
+static void
+print_record(const struct state_agent *sa, FILE *out)
+{
 	if (sa == NULL || sa->last_action[0] == '\0') {
 		fputs("  last:      -\n", out);
 		return;
@@ -59,13 +81,38 @@ print_agent(const struct updater_conf *c, const struct state *s,
 	    sa->last_version[0] ? sa->last_version : "-");
 	print_time(sa->last_time_ms, out);
 	fprintf(out, ": %s\n", sa->last_result);
-	if (sa->failed_count > 0)
-		fprintf(out, "  failed:    %s, %u time%s, last at ",
-		    sa->failed_version, sa->failed_count,
-		    sa->failed_count == 1 ? "" : "s");
-	if (sa->failed_count > 0) {
-		print_time(sa->failed_at_ms, out);
-		fputc('\n', out);
+	if (sa->failed_version[0] == '\0')
+		return;
+	fprintf(out, "  failed:    %s failed at %s", sa->failed_version,
+	    sa->failed_step[0] ? sa->failed_step : "?");
+	if (state_may_try(sa, sa->failed_version))
+		fputs(", meta asked for a retry\n", out);
+	else
+		fprintf(out,
+		    ", not retried until meta asks again (metactl retry %s)\n",
+		    sa->name);
+}
+
+/* Agents a REMOVE deleted: only the state remembers them. */
+static void
+print_removed(
+    const struct state *s, const struct scan_agent *found, size_t n, FILE *out)
+{
+	size_t i, j;
+
+	for (i = 0; i < s->n; i++) {
+		if (s->agents[i].removed_ms == 0)
+			continue;
+		for (j = 0; j < n && strcmp(found[j].name, s->agents[i].name);
+		     j++)
+			;
+		if (j < n)
+			continue;
+		fprintf(out, "agent %s\n  removed:   at ", s->agents[i].name);
+		print_time(s->agents[i].removed_ms, out);
+		fprintf(out, "%s%s\n",
+		    s->agents[i].last_version[0] ? ", was " : "",
+		    s->agents[i].last_version);
 	}
 }
 
@@ -94,6 +141,7 @@ status_print(const struct updater_conf *c, FILE *out, struct au_err *err)
 		fputs("no agents installed\n", out);
 	for (i = 0; i < n; i++)
 		print_agent(c, s, &found[i], out);
+	print_removed(s, found, n, out);
 out:
 	free(found);
 	free(s);

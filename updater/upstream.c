@@ -15,6 +15,8 @@
 static ProtobufCService *host_service(struct rpc_client *c);
 static void              take_desired(
                  const Au__V1__HeartbeatReply *rep, struct upstream_reply *out);
+static int  valid_desired(const Au__V1__DesiredAgent *d);
+static void agent_status(const struct scan_agent *a, Au__V1__AgentStatus *st);
 static enum au_status source_get(void *arg, const char *agent,
     const char *version, uint64_t offset, uint32_t len,
     struct fetch_chunk *chunk, struct au_err *err);
@@ -24,6 +26,25 @@ static ProtobufCService *
 host_service(struct rpc_client *c)
 {
 	return rpc_client_service(c, &au__v1__host_service__descriptor);
+}
+
+/* A version, or "" with STOP or REMOVE (whatever is installed). */
+static int
+valid_desired(const Au__V1__DesiredAgent *d)
+{
+	if (manifest_check_name(d->name, NULL) != AU_OK)
+		return 0;
+	switch (d->action) {
+	case AU__V1__ACTION__STOP:
+	case AU__V1__ACTION__REMOVE:
+		if (d->version[0] == '\0')
+			return 1;
+		/* FALLTHROUGH */
+	case AU__V1__ACTION__START:
+		return manifest_check_version(d->version, NULL) == AU_OK;
+	default:
+		return 0;
+	}
 }
 
 static void
@@ -38,10 +59,7 @@ take_desired(const Au__V1__HeartbeatReply *rep, struct upstream_reply *out)
 	out->n = 0;
 	for (i = 0; i < rep->n_agents && out->n < UPSTREAM_DESIRED_MAX; i++) {
 		d = rep->agents[i];
-		if (manifest_check_name(d->name, NULL) != AU_OK ||
-		    manifest_check_version(d->version, NULL) != AU_OK ||
-		    (d->action != AU__V1__ACTION__START &&
-		        d->action != AU__V1__ACTION__STOP)) {
+		if (!valid_desired(d)) {
 			log_warnx("meta: ignoring a desired state with a bad "
 			          "agent, version or action");
 			continue;
@@ -49,10 +67,29 @@ take_desired(const Au__V1__HeartbeatReply *rep, struct upstream_reply *out)
 		o = &out->agents[out->n++];
 		snprintf(o->name, sizeof(o->name), "%s", d->name);
 		snprintf(o->version, sizeof(o->version), "%s", d->version);
-		o->action = d->action == AU__V1__ACTION__STOP ? REPORT_STOP
-		                                              : REPORT_START;
+		o->action = (enum report_action)d->action;
 		o->size = d->has_size ? d->size : 0;
+		o->retry = d->has_retry ? d->retry : 0;
 	}
+}
+
+/* st borrows a's strings; empty optional ones stay absent. */
+static void
+agent_status(const struct scan_agent *a, Au__V1__AgentStatus *st)
+{
+	au__v1__agent_status__init(st);
+	st->name = (char *)(uintptr_t)a->name;
+	st->version = (char *)(uintptr_t)a->version;
+	st->status = (char *)(uintptr_t)a->status;
+	st->last_error = (char *)(uintptr_t)a->last_error;
+	if (a->failed_version[0] != '\0') {
+		st->failed_version = (char *)(uintptr_t)a->failed_version;
+		st->failed_step = (char *)(uintptr_t)a->failed_step;
+	}
+	st->has_crashes = a->crashes > 0;
+	st->crashes = a->crashes;
+	if (a->probation[0] != '\0')
+		st->probation = (char *)(uintptr_t)a->probation;
 }
 
 enum au_status
@@ -73,11 +110,7 @@ upstream_heartbeat(struct rpc_client *c, const char *hostname,
 		return au_err_set(err, AU_RESOURCE_EXHAUSTED, "out of memory");
 	}
 	for (i = 0; i < n; i++) {
-		au__v1__agent_status__init(&st[i]);
-		st[i].name = (char *)(uintptr_t)agents[i].name;
-		st[i].version = (char *)(uintptr_t)agents[i].version;
-		st[i].status = (char *)(uintptr_t)agents[i].status;
-		st[i].last_error = (char *)(uintptr_t)agents[i].last_error;
+		agent_status(&agents[i], &st[i]);
 		stp[i] = &st[i];
 	}
 	req.hostname = (char *)(uintptr_t)hostname;
@@ -97,6 +130,20 @@ upstream_heartbeat(struct rpc_client *c, const char *hostname,
 	status = res.status;
 	rpc_result_fini(&res);
 	return status;
+}
+
+enum au_status
+upstream_reply_unpack(const uint8_t *buf, size_t len,
+    struct upstream_reply *out, struct au_err *err)
+{
+	Au__V1__HeartbeatReply *rep;
+
+	if ((rep = au__v1__heartbeat_reply__unpack(NULL, len, buf)) == NULL)
+		return au_err_set(
+		    err, AU_INVALID_ARGUMENT, "bad heartbeat reply");
+	take_desired(rep, out);
+	au__v1__heartbeat_reply__free_unpacked(rep, NULL);
+	return AU_OK;
 }
 
 enum au_status

@@ -29,9 +29,10 @@ enum upstream_host_state {
 /* What meta wants for one agent on this host. */
 struct upstream_desired {
 	char               name[REPORT_NAME_MAX + 1];
-	char               version[REPORT_NAME_MAX + 1];
+	char               version[REPORT_NAME_MAX + 1]; /* "": any (STOP) */
 	enum report_action action;
-	uint64_t           size; /* 0: unknown */
+	uint64_t           size;  /* 0: unknown */
+	uint64_t           retry; /* meta's retry token, 0 when absent */
 };
 
 struct upstream_reply {
@@ -43,10 +44,17 @@ struct upstream_reply {
 
 /* Send a heartbeat with the scanned agents; fill *out.  On error,
  * *retry_after_ms is what meta asked for (0: nothing).  Entries with an
- * invalid agent name or version are dropped (and logged). */
+ * invalid agent name, version or action are dropped (and logged); the
+ * version may be "" with STOP and REMOVE only. */
 enum au_status upstream_heartbeat(struct rpc_client *c, const char *hostname,
     const struct scan_agent *agents, size_t n, struct upstream_reply *out,
     uint32_t *retry_after_ms, struct au_err *err);
+
+/* Unpack a packed au.v1.HeartbeatReply into *out the way
+ * upstream_heartbeat() takes meta's reply (the same checks).
+ * AU_INVALID_ARGUMENT when it does not unpack. */
+enum au_status upstream_reply_unpack(const uint8_t *buf, size_t len,
+    struct upstream_reply *out, struct au_err *err);
 
 /* Send one report.  AU_OK also when meta had it already. */
 enum au_status upstream_report(struct rpc_client *c, const char *hostname,

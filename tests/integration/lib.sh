@@ -123,6 +123,8 @@ t_stop_meta() {
 }
 
 # t_start_updater HOST [EXTRA-UPDATER-LINES]: an updater with its own root.
+# The health window is $T_HEALTH_WINDOW seconds (default 2, to keep the
+# tests fast), supervision every $T_SUPERVISE_INTERVAL seconds (default 10).
 t_start_updater() {
 	local h=$1 extra=${2:-} d=$T/hosts/$1
 	mkdir -p "$d/agents" "$d/state"
@@ -141,6 +143,8 @@ interval_min = 1
 interval_max = 2
 control_timeout = 5
 start_timeout = 3
+health_window = ${T_HEALTH_WINDOW:-2}
+supervise_interval = ${T_SUPERVISE_INTERVAL:-10}
 $extra
 
 [trust]

@@ -9,7 +9,8 @@
 # refused before extraction; SIGKILL of the updater while it switches
 # versions, then a restart, converges with exactly one version running;
 # meta stopped for a while: the agent keeps running and the updater
-# recovers; `updater --once` and `updater status`; a second updater on
+# recovers; `updater --once` and `updater status` (a version that failed
+# is not tried again while meta keeps asking for it); a second updater on
 # the same root refuses to run.
 . "$(dirname "$0")/lib.sh"
 
@@ -192,9 +193,20 @@ proc_stop "$UPDATER_PID"
 updater --once -c "$D/updater.conf" 2>> "$D/updater.log" ||
     fail "--once did not exit 0 on a converged host"
 metactl set-version demo 3.0.0 --host $H >/dev/null
-# Not retried right away (no retry storm), so not converged: exit 1.
+# 3.0.0 failed here before, but meta asked for other versions since: it
+# is tried again, rolls back, and the host has not converged: exit 1.
 rc=0
 updater --once -c "$D/updater.conf" 2>> "$D/updater.log" || rc=$?
 [ "$rc" -eq 1 ] || fail "--once exited $rc on a host that cannot converge"
 only_running 2.0.0 || fail "--once with a broken release left 2.0.0 down"
+# Asked again for the version that just failed: not tried (no churn), and
+# 2.0.0 is not touched.
+pid2=$(cat "$A/2.0.0/run/pid")
+rc=0
+updater --once -c "$D/updater.conf" 2>> "$D/updater.log" || rc=$?
+[ "$rc" -eq 1 ] || fail "--once exited $rc for a version that failed"
+[ "$(cat "$A/2.0.0/run/pid")" = "$pid2" ] && only_running 2.0.0 ||
+    fail "--once restarted 2.0.0 for a version that failed"
+[ "$(grep -c 'demo 3.0.0: AU-ROLLBACK' "$D/updater.log")" -eq 2 ] ||
+    fail "3.0.0 was not tried exactly twice (once per target)"
 echo "updater_test: ok"

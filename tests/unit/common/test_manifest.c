@@ -471,6 +471,67 @@ test_expires_and_limits(void **state)
 	    manifest_sign(&m, k->sk, &out, &len, NULL), AU_INVALID_ARGUMENT);
 }
 
+/* Parse text with its first from replaced by to. */
+static enum au_status
+parse_replaced(const char *text, const char *from, const char *to)
+{
+	struct manifest m;
+	const char     *at = strstr(text, from);
+	char            buf[MANIFEST_MAX_BYTES + 64];
+	int             n;
+
+	assert_non_null(at);
+	n = snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(at - text), text, to,
+	    at + strlen(from));
+	return manifest_parse(buf, (size_t)n, &m, NULL);
+}
+
+/* A package may ask for a health window (1..3600 s); without one the
+ * manifest's bytes are those of before the field existed. */
+static void
+test_health_window(void **state)
+{
+	struct kat     *k = *state;
+	struct manifest m, got;
+	char           *out = NULL;
+	size_t          len;
+
+	kat_manifest(k, &m);
+	m.expires = KAT_CREATED + 86400;
+	m.health_window = 600;
+	assert_int_equal(manifest_sign(&m, k->sk, &out, &len, NULL), AU_OK);
+	assert_non_null(
+	    strstr(out, "expires: 1767312000\nhealth_window: 600\nsignature"));
+	assert_int_equal(
+	    manifest_verify(out, len, (const uint8_t(*)[SIG_PUBKEY_BYTES])k->pk,
+	        1, &got, NULL),
+	    AU_OK);
+	assert_int_equal(got.health_window, 600);
+	/* Out of range, when parsing (before any signature check). */
+	assert_int_equal(
+	    parse_replaced(out, "health_window: 600", "health_window: 0"),
+	    AU_INVALID_ARGUMENT);
+	assert_int_equal(
+	    parse_replaced(out, "health_window: 600", "health_window: 3601"),
+	    AU_INVALID_ARGUMENT);
+	assert_int_equal(
+	    parse_replaced(out, "health_window: 600", "health_window: 3600"),
+	    AU_OK);
+	free(out);
+	/* Without expires, right after created. */
+	m.expires = 0;
+	m.health_window = 30;
+	assert_int_equal(manifest_sign(&m, k->sk, &out, &len, NULL), AU_OK);
+	assert_non_null(
+	    strstr(out, "created: 1767225600\nhealth_window: 30\n"));
+	assert_int_equal(manifest_parse(out, len, &got, NULL), AU_OK);
+	assert_int_equal(got.health_window, 30);
+	free(out);
+	m.health_window = 3601;
+	assert_int_equal(
+	    manifest_sign(&m, k->sk, &out, &len, NULL), AU_INVALID_ARGUMENT);
+}
+
 /* A valid manifest for another agent or version is refused. */
 static void
 test_check_other_release(void **state)
@@ -543,6 +604,7 @@ main(void)
 	    cmocka_unit_test(test_malformed),
 	    cmocka_unit_test(test_framing),
 	    cmocka_unit_test(test_expires_and_limits),
+	    cmocka_unit_test(test_health_window),
 	    cmocka_unit_test(test_check_other_release),
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_versions),

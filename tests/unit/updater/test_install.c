@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "agentctl.h"
+#include "agentdir.h"
 #include "au_test.h"
 #include "extract.h"
 #include "fetch.h"
@@ -31,10 +32,12 @@
 #include "manifest.h"
 #include "scan.h"
 #include "sig.h"
+#include "timeutil.h"
 
 #define AGENT "demo"
 #define F_FAIL_START 1
 #define F_NEVER_STARTED 2
+#define F_DIES 4 /* the process exits 1 s after start */
 
 struct fx {
 	char               tmp[128];
@@ -46,6 +49,7 @@ struct fx {
 	char               tarball[PATH_MAX];
 	char               manifest[PATH_MAX];
 	struct report      rep;
+	uint32_t           manifest_window; /* health_window to sign, s */
 };
 
 struct hent {
@@ -69,7 +73,8 @@ static const char control_script[] =
     "\tif [ -f fail_start ]; then\n"
     "\t\techo \"$(basename \"$PWD\") refuses to start\"; exit 7\n"
     "\tfi\n"
-    "\tsleep 600 </dev/null >/dev/null 2>&1 &\n"
+    "\tif [ -f dies ]; then t=1; else t=600; fi\n"
+    "\tsleep $t </dev/null >/dev/null 2>&1 &\n"
     "\techo $! > \"$P\"; echo \"started pid $!\";;\n"
     "stop)\n"
     "\tif [ -f ignore_stop ]; then echo stopped; exit 0; fi\n"
@@ -142,6 +147,15 @@ sign(struct fx *fx, const char *agent, const char *version, const uint8_t *sk,
 	buf = au_test_manifest(
 	    agent, version, data, dlen, entries, unpacked, sk, &len);
 	free(data);
+	if (fx->manifest_window != 0) {
+		struct manifest m;
+
+		assert_int_equal(manifest_parse(buf, len, &m, NULL), AU_OK);
+		free(buf);
+		m.health_window = fx->manifest_window;
+		assert_int_equal(
+		    manifest_sign(&m, sk, &buf, &len, NULL), AU_OK);
+	}
 	assert_int_equal(
 	    fsutil_write_atomic(fx->manifest, buf, len, 0644, NULL), AU_OK);
 	free(buf);
@@ -163,6 +177,10 @@ make_release(struct fx *fx, const char *version, int flags, const uint8_t *sk)
 	au_test_write_file(path, "payload\n", 0644);
 	if (flags & F_FAIL_START) {
 		snprintf(path, sizeof(path), "%s/fail_start", dir);
+		au_test_write_file(path, "", 0644);
+	}
+	if (flags & F_DIES) {
+		snprintf(path, sizeof(path), "%s/dies", dir);
 		au_test_write_file(path, "", 0644);
 	}
 	if (flags & F_NEVER_STARTED) {
@@ -291,6 +309,7 @@ setup(void **state)
 	fx->env.ntrusted = 1;
 	fx->env.control_timeout_ms = 10000;
 	fx->env.start_timeout_ms = 3000;
+	fx->env.health_window_ms = 0; /* the health tests set their own */
 	fx->env.keep_versions = 2;
 	fx->env.now_s = (uint64_t)time(NULL);
 	*state = fx;
@@ -561,6 +580,7 @@ test_recovery_after_kill(void **state)
 	struct fetch_paths p2, p3;
 	char               path[PATH_MAX * 2];
 	struct au_err      e = AU_ERR_INIT;
+	struct report      rep;
 
 	install_v1(fx);
 	make_release(fx, "2.0.0", 0, fx->sk);
@@ -589,7 +609,8 @@ test_recovery_after_kill(void **state)
 	au_test_write_file(p2.part, "resume me", 0600);
 	au_test_write_file(p2.manifest, "the manifest", 0600);
 
-	assert_int_equal(install_recover(&fx->env, AGENT, 1, &e), AU_OK);
+	assert_int_equal(install_recover(&fx->env, AGENT, 1, &rep, &e), AU_OK);
+	assert_string_equal(rep.id, ""); /* no health window to judge */
 	snprintf(path, sizeof(path), "%s/%s/.staging-3.0.0", fx->root, AGENT);
 	assert_false(exists(path));
 	assert_false(exists(p3.part));
@@ -605,7 +626,7 @@ test_recovery_after_kill(void **state)
 	assert_false(running(fx, "2.0.0"));
 	/* want_running = 0 (a STOP in force) leaves it as it is. */
 	assert_int_equal(install_stop(&fx->env, AGENT, &fx->rep), AU_OK);
-	assert_int_equal(install_recover(&fx->env, AGENT, 0, &e), AU_OK);
+	assert_int_equal(install_recover(&fx->env, AGENT, 0, &rep, &e), AU_OK);
 	assert_false(running(fx, "1.0.0"));
 }
 
@@ -629,6 +650,231 @@ test_prune_keeps_current_and_previous(void **state)
 	assert_current(fx, "2.0.0");
 	assert_true(running(fx, "2.0.0"));
 	assert_false(running(fx, "2.1.0"));
+}
+
+static int
+agent_file_exists(const struct fx *fx, const char *name)
+{
+	char path[PATH_MAX * 2];
+
+	snprintf(path, sizeof(path), "%s/%s/%s", fx->root, AGENT, name);
+	return exists(path);
+}
+
+/* 2.0.0 starts, says started, and its process exits 1 s later: inside the
+ * 3 s window, so it is stopped and 1.0.0 started again; .version never
+ * names 2.0.0, and the failed version is pruned at once. */
+static void
+test_health_window_rolls_back(void **state)
+{
+	struct fx *fx = *state;
+
+	install_v1(fx);
+	fx->env.health_window_ms = 3000;
+	make_release(fx, "2.0.0", F_DIES, fx->sk);
+	assert_int_equal(install(fx, "2.0.0"), AU_ABORTED);
+	assert_int_equal(fx->rep.outcome, REPORT_ROLLED_BACK);
+	assert_string_equal(fx->rep.step, "health");
+	assert_non_null(strstr(fx->rep.message, "control status said stopped"));
+	assert_non_null(strstr(fx->rep.message, "into the 3 s health window"));
+	assert_string_equal(fx->rep.output_tail, "stopped\n");
+	assert_current(fx, "1.0.0");
+	assert_true(running(fx, "1.0.0"));
+	assert_false(agent_file_exists(fx, ".probation"));
+	assert_false(install_have(&fx->env, AGENT, "2.0.0"));
+}
+
+/* A version that stays up through the window is committed after it. */
+static void
+test_health_window_commits(void **state)
+{
+	struct fx *fx = *state;
+	char       good[4][REPORT_NAME_MAX + 1];
+	size_t     n;
+	uint64_t   t0;
+
+	install_v1(fx);
+	fx->env.health_window_ms = 1500;
+	make_release(fx, "2.0.0", 0, fx->sk);
+	t0 = timeutil_mono_ms();
+	assert_int_equal(install(fx, "2.0.0"), AU_OK);
+	assert_true(timeutil_mono_ms() - t0 >= 1500);
+	assert_int_equal(fx->rep.outcome, REPORT_OK);
+	assert_current(fx, "2.0.0");
+	assert_true(running(fx, "2.0.0"));
+	assert_false(agent_file_exists(fx, ".probation"));
+	agentdir_good_load(fx->root, AGENT, good, 4, &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(good[0], "1.0.0");
+	assert_string_equal(good[1], "2.0.0");
+}
+
+/* The package asks for a 2 s window where the updater has none: a
+ * version that dies after 1 s is rolled back all the same. */
+static void
+test_manifest_health_window(void **state)
+{
+	struct fx *fx = *state;
+
+	install_v1(fx);
+	fx->manifest_window = 2;
+	make_release(fx, "2.0.0", F_DIES, fx->sk);
+	assert_int_equal(install(fx, "2.0.0"), AU_ABORTED);
+	assert_int_equal(fx->rep.outcome, REPORT_ROLLED_BACK);
+	assert_string_equal(fx->rep.step, "health");
+	assert_non_null(strstr(fx->rep.message, "into the 2 s health window"));
+	assert_current(fx, "1.0.0");
+	assert_true(running(fx, "1.0.0"));
+}
+
+/* The state a kill -9 inside 2.0.0's window leaves: 2.0.0 started (or
+ * dead), 1.0.0 stopped, .version still 1.0.0, .probation naming 2.0.0
+ * with its window begun 500 ms ago. */
+static void
+killed_in_window(struct fx *fx, int flags)
+{
+	struct agentdir_probation p;
+	char                      path[PATH_MAX * 2];
+
+	install_v1(fx);
+	make_release(fx, "2.0.0", flags, fx->sk);
+	assert_int_equal(install(fx, "2.0.0"), AU_OK);
+	snprintf(path, sizeof(path), "%s/%s/.version", fx->root, AGENT);
+	au_test_write_file(path, "1.0.0\n", 0644);
+	memset(&p, 0, sizeof(p));
+	snprintf(p.version, sizeof(p.version), "2.0.0");
+	snprintf(p.previous, sizeof(p.previous), "1.0.0");
+	p.window_ms = 2000;
+	p.start_ms = timeutil_wall_ms() - 500;
+	assert_int_equal(
+	    agentdir_probation_write(fx->root, AGENT, &p, NULL), AU_OK);
+	assert_false(running(fx, "1.0.0"));
+}
+
+static void
+test_probation_recovery_resumes(void **state)
+{
+	struct fx    *fx = *state;
+	struct au_err e = AU_ERR_INIT;
+	uint64_t      t0;
+
+	killed_in_window(fx, 0);
+	assert_true(running(fx, "2.0.0"));
+	t0 = timeutil_mono_ms();
+	assert_int_equal(
+	    install_recover(&fx->env, AGENT, 1, &fx->rep, &e), AU_OK);
+	/* The rest of the window, about 1.5 s, not the whole of it again. */
+	assert_true(timeutil_mono_ms() - t0 >= 1400);
+	assert_true(timeutil_mono_ms() - t0 < 2500);
+	assert_int_not_equal(fx->rep.id[0], '\0');
+	assert_int_equal(fx->rep.outcome, REPORT_OK);
+	assert_string_equal(fx->rep.version, "2.0.0");
+	assert_string_equal(fx->rep.from_version, "1.0.0");
+	assert_current(fx, "2.0.0");
+	assert_true(running(fx, "2.0.0"));
+	assert_false(running(fx, "1.0.0"));
+	assert_false(agent_file_exists(fx, ".probation"));
+}
+
+static void
+test_probation_recovery_rolls_back(void **state)
+{
+	struct fx    *fx = *state;
+	struct au_err e = AU_ERR_INIT;
+	pid_t         pid;
+
+	killed_in_window(fx, 0);
+	/* It died while the updater was away. */
+	assert_true((pid = agent_pid(fx, "2.0.0")) > 0);
+	kill(pid, SIGKILL);
+	while (!au_test_pid_gone(pid))
+		poll(NULL, 0, 10);
+	assert_int_equal(
+	    install_recover(&fx->env, AGENT, 1, &fx->rep, &e), AU_OK);
+	assert_int_equal(fx->rep.outcome, REPORT_ROLLED_BACK);
+	assert_string_equal(fx->rep.step, "health");
+	assert_string_equal(fx->rep.message,
+	    "updater restarted inside the health window; 2.0.0 was not "
+	    "running");
+	assert_current(fx, "1.0.0");
+	assert_true(running(fx, "1.0.0"));
+	assert_false(running(fx, "2.0.0"));
+	assert_false(agent_file_exists(fx, ".probation"));
+}
+
+/* keep_versions = 2 keeps the current and the last good one; a failed
+ * version goes at once, whatever its age; the tarballs of installed
+ * versions go too. */
+static void
+test_prune_keeps_last_good(void **state)
+{
+	struct fx         *fx = *state;
+	struct fetch_paths p;
+
+	install_v1(fx);
+	make_release(fx, "2.0.0", 0, fx->sk);
+	assert_int_equal(install(fx, "2.0.0"), AU_OK);
+	make_release(fx, "3.0.0", F_FAIL_START, fx->sk);
+	assert_int_equal(install(fx, "3.0.0"), AU_ABORTED);
+	assert_false(install_have(&fx->env, AGENT, "3.0.0"));
+	assert_true(install_have(&fx->env, AGENT, "1.0.0"));
+	assert_true(install_have(&fx->env, AGENT, "2.0.0"));
+	/* A tarball left in .download for an installed version. */
+	assert_int_equal(
+	    fetch_paths(fx->root, AGENT, "2.0.0", &p, NULL), AU_OK);
+	assert_int_equal(fsutil_mkdirs(p.dir, 0700, NULL), AU_OK);
+	au_test_write_file(p.tarball, "old", 0600);
+	au_test_write_file(p.manifest, "old", 0600);
+	make_release(fx, "4.0.0", 0, fx->sk);
+	assert_int_equal(install(fx, "4.0.0"), AU_OK);
+	assert_true(install_have(&fx->env, AGENT, "4.0.0"));
+	assert_true(install_have(&fx->env, AGENT, "2.0.0"));
+	assert_false(install_have(&fx->env, AGENT, "1.0.0"));
+	assert_false(exists(p.tarball));
+	assert_false(exists(p.manifest));
+}
+
+static void
+test_remove(void **state)
+{
+	struct fx *fx = *state;
+	char       path[PATH_MAX * 2];
+	pid_t      v1;
+
+	install_v1(fx);
+	v1 = agent_pid(fx, "1.0.0");
+	assert_int_equal(install_remove(&fx->env, AGENT, &fx->rep), AU_OK);
+	assert_int_equal(fx->rep.action, REPORT_REMOVE);
+	assert_int_equal(fx->rep.outcome, REPORT_OK);
+	assert_string_equal(fx->rep.version, "1.0.0");
+	assert_true(au_test_pid_gone(v1));
+	snprintf(path, sizeof(path), "%s/%s", fx->root, AGENT);
+	assert_false(exists(path));
+	/* Only the root's lock file could be left: no .removing-*. */
+	snprintf(path, sizeof(path), "test -z \"$(ls -A '%s')\"", fx->root);
+	assert_int_equal(system(path), 0);
+	assert_int_equal(
+	    install_remove(&fx->env, AGENT, &fx->rep), AU_NOT_FOUND);
+}
+
+/* An agent that will not stop is not deleted. */
+static void
+test_remove_that_does_not_stop(void **state)
+{
+	struct fx *fx = *state;
+	char       path[PATH_MAX * 2];
+
+	install_v1(fx);
+	snprintf(
+	    path, sizeof(path), "%s/%s/1.0.0/ignore_stop", fx->root, AGENT);
+	au_test_write_file(path, "", 0644);
+	fx->env.control_timeout_ms = 1000;
+	assert_int_equal(
+	    install_remove(&fx->env, AGENT, &fx->rep), AU_FAILED_PRECONDITION);
+	assert_int_equal(fx->rep.outcome, REPORT_FAILED);
+	assert_string_equal(fx->rep.step, "stop");
+	assert_true(running(fx, "1.0.0"));
+	assert_current(fx, "1.0.0");
 }
 
 int
@@ -660,6 +906,21 @@ main(void)
 	        test_recovery_after_kill, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_prune_keeps_current_and_previous, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_health_window_rolls_back, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_health_window_commits, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_manifest_health_window, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_probation_recovery_resumes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_probation_recovery_rolls_back, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_prune_keeps_last_good, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_remove_that_does_not_stop, setup, teardown),
 	};
 
 	if (sig_init() != AU_OK)

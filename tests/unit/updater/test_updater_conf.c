@@ -102,6 +102,8 @@ test_errors_are_counted(void **state)
 	assert_non_null(strstr(got, "updater.3.in:5: unknown key 'colour'"));
 	assert_non_null(
 	    strstr(got, "updater.3.in:22: unknown section [extra]"));
+	assert_non_null(strstr(got, "updater.3.in:14: health_window: '3601' "
+	                            "is not a number in 0..3600"));
 	free(got);
 	got = render("does-not-exist.conf", &st);
 	assert_int_equal(st, AU_NOT_FOUND);
@@ -149,11 +151,15 @@ test_defaults_and_allow_list(void **state)
 	assert_string_equal(c->identity, "/var/lib/agent-updater/identity.key");
 	assert_int_equal(c->interval_min, 5);
 	assert_int_equal(c->keep_versions, 2);
+	assert_int_equal(c->health_window, 30);
+	assert_int_equal(c->supervise_interval, 10);
 	assert_int_equal(c->ntrust, 1);
 	assert_true(updater_conf_allows(c, "anything"));
 	assert_int_equal(
 	    updater_conf_load("updater.2.in", c, NULL, NULL), AU_OK);
 	assert_int_equal(c->nagents, 2);
+	assert_int_equal(c->health_window, 120);
+	assert_int_equal(c->supervise_interval, 5);
 	assert_true(updater_conf_allows(c, "logship"));
 	assert_false(updater_conf_allows(c, "other"));
 	assert_int_equal(c->ntrust, 2);
