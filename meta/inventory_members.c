@@ -25,6 +25,7 @@ static int eligible(
     const struct inv *inv, const struct ro *ro, const char *hostname);
 static void member_eval(struct inv *inv, struct ro *ro, struct inv_host *h,
     const struct failure *f);
+static void failure_text(const struct store_report *r, char *out, size_t sz);
 static void halt_check(
     struct inv *inv, struct ro *ro, const struct ro_sig *sig);
 
@@ -304,15 +305,36 @@ inv_rollout_report(
 {
 	struct failure f;
 	struct ro     *ro;
+	char           text[WAVE_SIG_MAX];
 
 	if ((ro = ro_active_for(inv, r->agent)) == NULL)
 		return;
-	wave_signature(r->step,
-	    inv_nonempty(r->message) != NULL ? r->message : r->output_tail,
-	    f.sig, sizeof(f.sig));
-	f.message =
-	    inv_nonempty(r->message) != NULL ? r->message : r->output_tail;
+	failure_text(r, text, sizeof(text));
+	wave_signature(r->step, text, f.sig, sizeof(f.sig));
+	f.message = text;
 	member_eval(inv, ro, h, &f);
+}
+
+/* What a failure says: the report's message and the first line of the
+ * script's output ("control start failed: cannot open config ..."),
+ * either alone when the other is empty.  The message alone is often the
+ * same for every cause ("control start failed"); the output tells them
+ * apart. */
+static void
+failure_text(const struct store_report *r, char *out, size_t sz)
+{
+	const char *msg = inv_nonempty(r->message), *tail = r->output_tail;
+	size_t      len;
+
+	while (tail != NULL && (*tail == '\n' || *tail == '\r' || *tail == ' '))
+		tail++;
+	len = tail != NULL ? strcspn(tail, "\r\n") : 0;
+	if (msg != NULL && len > 0)
+		snprintf(out, sz, "%s: %.*s", msg, (int)len, tail);
+	else if (msg != NULL)
+		snprintf(out, sz, "%s", msg);
+	else
+		snprintf(out, sz, "%.*s", (int)len, tail != NULL ? tail : "");
 }
 
 void
