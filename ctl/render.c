@@ -15,6 +15,7 @@ static int         host_cmp(const void *a, const void *b);
 static const char *host_state_text(const Au__V1__Host *h);
 static char       *agents_cell(const Au__V1__Host *h);
 static char       *failure_cell(const Au__V1__Host *h);
+static int         ends_with(const char *s, const char *suffix);
 static json_t     *host_json(const Au__V1__Host *h);
 static json_t     *agent_json(const Au__V1__HostAgent *a);
 static void        put_flat(FILE *f, const char *s);
@@ -158,6 +159,14 @@ agents_cell(const Au__V1__Host *h)
 	return buf;
 }
 
+static int
+ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
 /* The most recent failure of any agent, "agent: text", preceded by
  * "V failed at STEP, not retried: " when that agent has a failed version;
  * then "; agent: V failed at STEP, not retried" for the other agents with
@@ -181,7 +190,12 @@ failure_cell(const Au__V1__Host *h)
 	if ((f = open_memstream(&buf, &len)) == NULL)
 		abort();
 	if (last != NULL) {
+		/* meta ends the line with ", not retried" when the failure is
+		 * about the version the host holds back: no need to say it
+		 * twice. */
 		render_not_retried(nr, sizeof(nr), last);
+		if (ends_with(last->last_failure, ", not retried"))
+			nr[0] = '\0';
 		fprintf(f, "%s: %s%s%s", last->name, nr, *nr ? ": " : "",
 		    last->last_failure);
 	}

@@ -301,6 +301,20 @@ test_hosts_new_fields(void **state)
 	    "LAST-FAILURE\n"
 	    "web-1  failed  5s ago     logship=1.1/started,probation=1.1  "
 	    "logship: 1.0 failed at health, not retried\n");
+	/* meta's line already says it is not retried: said once. */
+	d.h.n_agents = 2;
+	d.h.agents = d.aa;
+	d.a1.last_failure =
+	    "rolled back 7.0.0 at start: exit 1: boom, not retried";
+	au_test_cap_open(&c);
+	render_hosts(c.f, hosts, 1, NOW, 0);
+	au_test_cap_check(&c,
+	    "HOST   STATE   LAST-SEEN  AGENTS                              "
+	    "                                   LAST-FAILURE\n"
+	    "web-1  failed  5s ago     demo=3.0.0/started>7.0.0!,crashes=2 "
+	    "logship=1.1/started,probation=1.1  demo: rolled back 7.0.0 at "
+	    "start: exit 1: boom, not retried; logship: 1.0 failed at health, "
+	    "not retried\n");
 }
 
 static void
