@@ -89,7 +89,8 @@ report_to_wire(
 	req->from_version = (char *)(uintptr_t)r->from_version;
 	req->outcome = (Au__V1__Outcome)r->outcome;
 	req->step = (char *)(uintptr_t)r->step;
-	req->has_exit_code = 1;
+	/* -1: no script ran (or it did not exit), so there is no code. */
+	req->has_exit_code = r->exit_code >= 0;
 	req->exit_code = r->exit_code;
 	req->output_tail = (char *)(uintptr_t)r->output_tail;
 	req->has_duration_ms = 1;
