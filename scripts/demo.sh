@@ -5,11 +5,12 @@
 #
 # The main job end to end on localhost, printed as the commands a user
 # would type: development certificates and keys in ./demo/, one meta
-# (auto-accept on) and three updaters with their own roots, a small real
+# (auto-accept on) and four updaters with their own roots, a small real
 # agent released as 1.0.0, 1.1.0 and a broken 1.2.0; sign, upload, roll out
-# to all, canary 1.1.0 on one host then all, send 1.2.0 to one host and
-# watch it roll back.  Everything it starts is stopped at the end and on
-# Ctrl-C.
+# 1.0.0 to all, a phased rollout of 1.1.0 that advances wave by wave, then a
+# phased rollout of 1.2.0 that fails on its first wave with the same error,
+# halts itself, and is aborted: every host back on 1.1.0.  Everything it
+# starts is stopped at the end and on Ctrl-C.
 set -euo pipefail
 
 BIN=$(cd "${1:?usage: demo.sh BINDIR}" && pwd)
@@ -65,8 +66,10 @@ cd "$DEMO"
 PORT=$(free_port)
 URL="tls+tcp://127.0.0.1:$PORT"
 
-say "1. A development CA and certificates (meta, three hosts, an admin, the release pipeline)"
-show "$SRC/certs/mkcerts.sh" certs web-1 web-2 db-1 admin release
+HOSTS="web-1 web-2 web-3 db-1"
+
+say "1. A development CA and certificates (meta, four hosts, an admin, the release pipeline)"
+show "$SRC/certs/mkcerts.sh" certs $HOSTS admin release
 ls certs
 
 say "2. Identity keys: the operator's and the release pipeline's (ed25519)"
@@ -116,8 +119,11 @@ PIDS+=($!)
 wait_for 10 metactl ping
 show metactl ping
 
-say "4. Start three updaters, each with its own root and identity"
-for h in web-1 web-2 db-1; do
+say "4. Start four updaters, each with its own root and identity"
+# The demo agent's stop waits up to 10 s for its process: control_timeout
+# leaves room for it.  A new version must keep saying "started" for
+# health_window seconds before it becomes current.
+for h in $HOSTS; do
 	mkdir -p "hosts/$h/agents" "hosts/$h/state"
 	cat > "hosts/$h/updater.conf" <<CONF
 [updater]
@@ -131,8 +137,10 @@ root = $DEMO/hosts/$h/agents
 hostname = $h
 interval_min = 1
 interval_max = 2
-control_timeout = 5
-start_timeout = 3
+control_timeout = 15
+start_timeout = 5
+health_window = 3
+supervise_interval = 2
 
 [trust]
 release = $DEMO/release.pub
@@ -140,8 +148,8 @@ CONF
 	updater -d -c "hosts/$h/updater.conf" 2> "hosts/$h/updater.log" &
 	PIDS+=($!)
 done
-echo "updaters started: web-1 web-2 db-1 (logs in demo/hosts/*/updater.log)"
-wait_for 20 bash -c '[ "$(metactl --json hosts | jq length)" -eq 3 ]'
+echo "updaters started: $HOSTS (logs in demo/hosts/*/updater.log)"
+wait_for 20 bash -c '[ "$(metactl --json hosts | jq length)" -eq 4 ]'
 show metactl hosts
 
 say "5. Build a small real agent, \"hello\": 1.0.0, 1.1.0 and a broken 1.2.0"
@@ -168,26 +176,64 @@ converged() {
 	[ "$n" -ge "$3" ]
 }
 
+# rollout_state AGENT: the state of AGENT's newest rollout.
+rollout_state() {
+	metactl --json rollout status --all "$1" | jq -r '.[0].state'
+}
+
+# pids: per host, the hello version it runs and that process's pid.
+pids() {
+	local h v
+	for h in $HOSTS; do
+		v=$(cat "hosts/$h/agents/hello/.version")
+		echo "$h hello $v pid $(cat "hosts/$h/agents/hello/$v/run/pid")"
+	done
+}
+
 say "7. Roll out hello 1.0.0 to every host"
 show metactl set-version hello 1.0.0
-wait_for 60 converged hello 1.0.0 3
+wait_for 90 converged hello 1.0.0 4
 show metactl status hello
 
-say "8. Canary 1.1.0 on one host, then everywhere"
-show metactl set-version hello 1.1.0 --host web-1
-wait_for 60 converged hello 1.1.0 1
+say "8. A phased rollout of 1.1.0: waves of 25%, 50% and every host, 3 s of bake each"
+show metactl rollout start hello 1.1.0 --waves 25,50,100 --bake 3s
+wait_for 120 bash -c '[ "$(metactl --json rollout status --all hello | jq -r ".[0].state")" = done ]'
+show metactl rollout status --all hello
+wait_for 60 converged hello 1.1.0 4
 show metactl hosts
-show metactl set-version hello 1.1.0
-wait_for 60 converged hello 1.1.0 3
-show metactl status hello
 
-say "9. A bad release: 1.2.0 fails to start on db-1 and rolls itself back"
-show metactl set-version hello 1.2.0 --host db-1
-wait_for 60 bash -c "metactl hosts --failed | grep -q db-1"
+say "9. A bad release: 1.2.0 cannot start.  Its rollout halts itself on the first wave"
+pids > pids.before
+show metactl rollout start hello 1.2.0 --waves 50,100 --bake 10s --same-error 2 --max-failed 3
+wait_for 120 bash -c '[ "$(metactl --json rollout status hello | jq -r ".[0].state")" = halted ]'
+show metactl rollout status hello
 show metactl hosts --failed
-show metactl status hello
+failed_host=$(metactl --json hosts --failed | jq -r '.[0].hostname')
+show metactl hosts show "$failed_host" --reports 2
+pids > pids.halted
 echo
-echo "db-1 still runs: $(cat hosts/db-1/agents/hello/.version)"
+echo "The first wave's hosts rolled back to 1.1.0 by themselves; the other"
+echo "hosts never saw 1.2.0.  Before the rollout and after it halted:"
+paste -d'|' pids.before pids.halted | sed 's/|/   ->   /'
+# The failed version is not retried: the running 1.1.0 is left alone.
+sleep 6
+pids > pids.later
+if ! cmp -s pids.halted pids.later; then
+	echo "demo: hello was restarted after the rollout halted" >&2
+	diff pids.halted pids.later >&2
+	exit 1
+fi
+echo "6 s later, the same processes: nothing retries 1.2.0 by itself."
+
+say "10. Abort the rollout: every host is asked for 1.1.0 again, nothing stays failed"
+show metactl rollout abort hello --reason "1.2.0 cannot find its config"
+wait_for 60 converged hello 1.1.0 4
+wait_for 60 bash -c '[ -z "$(metactl --json hosts --failed | jq -r ".[].hostname")" ]'
+# The hosts drop their "not retried" at their next heartbeat: the target
+# changed, so 1.2.0 would be tried again if it were asked for again.
+wait_for 30 bash -c '! metactl hosts | grep -q "not retried"'
+show metactl hosts
+show metactl status hello
 show metactl audit
 
 say "Done. Everything the demo started is being stopped."
