@@ -114,6 +114,7 @@ client_dial(struct rpc_client *c, const struct rpc_client_conf *conf,
 		    "meta's certificate (the development certificate has "
 		    "localhost)",
 		    c->server_name);
+	rpc_tls_engine_use(conf->tls_engine);
 	if ((st = rpc_tls_setup(&c->tls, NNG_TLS_MODE_CLIENT, conf->ca_file,
 	         conf->cert_file, conf->key_file, c->server_name, err)) !=
 	    AU_OK)
