@@ -24,6 +24,11 @@
 /* Largest PEM file read for TLS. */
 #define RPC_PEM_MAX (64 * 1024)
 
+/* Weak: a program has the OpenSSL engine only when it links it (see
+ * common/CMakeLists.txt; the static updater does not). */
+#pragma weak tls_openssl_register
+#pragma weak tls_openssl_version
+
 static enum rpc_tls_engine engine_resolve(enum rpc_tls_engine e);
 static enum rpc_tls_engine engine_choose(enum rpc_tls_engine want);
 
@@ -83,6 +88,11 @@ engine_choose(enum rpc_tls_engine want)
 
 	if (want == RPC_TLS_MBEDTLS)
 		return want;
+	if (tls_openssl_register == NULL) {
+		log_warnx("rpc: TLS engine openssl is not built into this "
+		          "program; using mbedtls");
+		return RPC_TLS_MBEDTLS;
+	}
 	if ((rv = nng_tls_config_alloc(&cfg, NNG_TLS_MODE_CLIENT)) == 0)
 		nng_tls_config_free(cfg);
 	if (rv != 0 || (rv = tls_openssl_register()) != 0) {

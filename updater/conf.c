@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "fsutil.h"
+#include "rpc.h"
 
 enum key_kind {
 	KEY_STR,
@@ -59,6 +60,7 @@ static const struct key keys[] = {
     U32(control_timeout, 1, 3600),
     U32(start_timeout, 1, 3600),
     U32(keep_versions, 1, 100),
+    STR(tls_engine, 0),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -282,6 +284,9 @@ finish(struct parse *p)
 	    snprintf(c->identity, sizeof(c->identity), "%s/identity.key",
 	        c->state_dir) >= (int)sizeof(c->identity))
 		perr(p, 0, "state_dir: too long");
+	if (rpc_tls_engine_parse(c->tls_engine, &(enum rpc_tls_engine){0}))
+		perr(p, 0, "tls_engine: '%s' is not openssl or mbedtls",
+		    c->tls_engine);
 }
 
 void
@@ -295,6 +300,8 @@ updater_conf_defaults(struct updater_conf *c)
 	c->control_timeout = 30;
 	c->start_timeout = 60;
 	c->keep_versions = 2;
+	snprintf(c->tls_engine, sizeof(c->tls_engine), "%s",
+	    UPDATER_TLS_ENGINE_DEFAULT);
 }
 
 enum au_status

@@ -22,6 +22,7 @@
  *	control_timeout = 30
  *	start_timeout = 60
  *	keep_versions = 2
+ *	tls_engine = mbedtls         ; or openssl; a change needs a restart
  *	[trust]
  *	NAME = PUBKEY                ; 64 hex or a path to NAME.pub
  */
@@ -38,6 +39,8 @@
 #define UPDATER_CONF_NAME_MAX 64
 #define UPDATER_CONF_AGENTS_MAX 64
 #define UPDATER_CONF_TRUST_MAX 16
+/* The updater's TLS engine unless tls_engine says otherwise. */
+#define UPDATER_TLS_ENGINE_DEFAULT "mbedtls"
 
 struct updater_trust {
 	char    name[UPDATER_CONF_NAME_MAX + 1];
@@ -61,6 +64,7 @@ struct updater_conf {
 	uint32_t control_timeout;
 	uint32_t start_timeout;
 	uint32_t keep_versions;
+	char     tls_engine[16]; /* rpc_tls_engine_parse() accepts it */
 	struct updater_trust trust[UPDATER_CONF_TRUST_MAX];
 	size_t               ntrust;
 };
