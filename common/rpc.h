@@ -193,14 +193,17 @@ void *rpc_call_reply_buffer(void *closure_data, size_t cap);
  * AU_RESOURCE_EXHAUSTED or AU_UNAVAILABLE). */
 void rpc_call_retry_after(void *closure_data, uint32_t ms);
 
-/* Note on server_name: mbedtls 2.28 (nng's TLS on Debian 12) matches only
- * DNS names in the certificate, never IP addresses, so a URL with
- * 127.0.0.1 needs server_name = "localhost" (mkcerts.sh puts it in meta's
- * certificate).  A TLS failure (wrong server name, a certificate from
- * another CA, no client certificate on meta's side) fails the call with
- * AU_UNAVAILABLE and a message that says TLS; connection refused likewise
- * and says so.  Such a call returns after two failed dial attempts (a few
- * hundred ms) rather than at its deadline. */
+/* Note on server_name: the server name is matched against DNS names in
+ * the certificate only, never IP addresses (mbedtls 2.28 cannot, and the
+ * OpenSSL engine keeps the same rule so that both engines accept the same
+ * configurations), so a URL with 127.0.0.1 needs server_name = "localhost"
+ * (mkcerts.sh puts it in meta's certificate).  A TLS failure (wrong server
+ * name, a certificate from another CA or expired, no client certificate on
+ * meta's side) fails the call with AU_UNAVAILABLE and a message that says
+ * TLS ("a certificate was refused" whenever the engine can tell, which
+ * OpenSSL always can); connection refused likewise and says so.  Such a call
+ * returns after two failed dial attempts (a few hundred ms) rather than at its
+ * deadline. */
 struct rpc_client_conf {
 	const char *url;       /* "tls+tcp://meta.example:7600" */
 	const char *ca_file;   /* the fleet CA: meta's cert must chain */
