@@ -161,6 +161,16 @@ tls_openssl_release_buffers(int on)
 	release_buffers = on;
 }
 
+/* Leave this thread's OpenSSL error queue empty, for the next connection
+ * that runs on it.  Peeking first is cheaper than clearing the whole
+ * queue, and the queue is empty but after a failure. */
+static void
+err_reset(void)
+{
+	if (ERR_peek_error() != 0)
+		ERR_clear_error();
+}
+
 /* ---- configuration ---- */
 
 /* A new context in mode, with what every connection shares: versions
@@ -173,7 +183,7 @@ cfg_init(struct nng_tls_engine_config *cfg, nng_tls_mode mode)
 	                                                  : TLS_client_method();
 	int               rv;
 
-	ERR_clear_error();
+	err_reset();
 	cfg->mode = mode;
 	ratelimit_init(&cfg->logrl, TLS_LOG_BURST, TLS_LOG_PER_S);
 	if ((cfg->ctx = SSL_CTX_new(m)) == NULL) {
@@ -182,7 +192,7 @@ cfg_init(struct nng_tls_engine_config *cfg, nng_tls_mode mode)
 	}
 	if ((rv = cfg_ctx_defaults(cfg->ctx)) != 0) {
 		cfg_fini(cfg);
-		ERR_clear_error();
+		err_reset();
 		return rv;
 	}
 	return cfg_auth(cfg, mode == NNG_TLS_MODE_SERVER
@@ -295,12 +305,12 @@ cfg_ca_chain(
 	X509_STORE *store = SSL_CTX_get_cert_store(cfg->ctx);
 	int         rv;
 
-	ERR_clear_error();
+	err_reset();
 	if ((rv = add_pem_items(store, certs, false)) == 0 && crl != NULL) {
 		if ((rv = add_pem_items(store, crl, true)) == 0)
 			X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
 	}
-	ERR_clear_error();
+	err_reset();
 	return rv;
 }
 
@@ -317,7 +327,7 @@ cfg_own_cert(struct nng_tls_engine_config *cfg, const char *cert,
 	STACK_OF(X509) *chain = NULL;
 	int rv = NNG_EINVAL;
 
-	ERR_clear_error();
+	err_reset();
 	if ((cb = BIO_new_mem_buf(cert, -1)) == NULL ||
 	    (kb = BIO_new_mem_buf(key, -1)) == NULL ||
 	    (chain = sk_X509_new_null()) == NULL) {
@@ -342,7 +352,7 @@ out:
 	EVP_PKEY_free(pk);
 	BIO_free(cb);
 	BIO_free(kb);
-	ERR_clear_error();
+	err_reset();
 	return rv;
 }
 
@@ -378,7 +388,7 @@ cfg_version(
 		min = TLS1_2_VERSION;
 	if (!SSL_CTX_set_min_proto_version(cfg->ctx, min) ||
 	    !SSL_CTX_set_max_proto_version(cfg->ctx, max)) {
-		ERR_clear_error();
+		err_reset();
 		return NNG_ENOTSUP;
 	}
 	return 0;
@@ -415,7 +425,7 @@ conn_init(
 {
 	BIO *bio;
 
-	ERR_clear_error();
+	err_reset();
 	c->nng = nng;
 	c->cfg = cfg;
 	c->vfy_err = X509_V_OK;
@@ -438,7 +448,7 @@ conn_init(
 	if (cfg->server_name != NULL &&
 	    (!SSL_set_tlsext_host_name(c->ssl, cfg->server_name) ||
 	        !SSL_set1_host(c->ssl, cfg->server_name))) {
-		ERR_clear_error();
+		err_reset();
 		return NNG_EINVAL;
 	}
 	return 0;
@@ -449,7 +459,7 @@ conn_fini(struct nng_tls_engine_conn *c)
 {
 	SSL_free(c->ssl);
 	c->ssl = NULL;
-	ERR_clear_error();
+	err_reset();
 }
 
 /* Send close_notify once, if the session was up; never waits for the
@@ -460,9 +470,9 @@ conn_close(struct nng_tls_engine_conn *c)
 	if (c->closed)
 		return;
 	if (c->hs_done && !c->failed) {
-		ERR_clear_error();
+		err_reset();
 		(void)SSL_shutdown(c->ssl);
-		ERR_clear_error();
+		err_reset();
 	}
 	c->closed = true;
 }
@@ -476,7 +486,7 @@ conn_handshake(struct nng_tls_engine_conn *c)
 		return NNG_ECLOSED;
 	if (c->hs_done)
 		return 0;
-	ERR_clear_error();
+	err_reset();
 	ret = SSL_do_handshake(c->ssl);
 	if (ret == 1) {
 		c->hs_done = true;
@@ -493,7 +503,7 @@ conn_recv(struct nng_tls_engine_conn *c, uint8_t *buf, size_t *len)
 
 	if (c->closed)
 		return NNG_ECLOSED;
-	ERR_clear_error();
+	err_reset();
 	/* TLS 1.3: a client learns that meta refused its certificate on
 	 * its first read, after its side of the handshake finished: that
 	 * is NNG_EPEERAUTH here too. */
@@ -512,7 +522,7 @@ conn_send(struct nng_tls_engine_conn *c, const uint8_t *buf, size_t *len)
 
 	if (c->closed)
 		return NNG_ECLOSED;
-	ERR_clear_error();
+	err_reset();
 	if ((ret = SSL_write_ex(c->ssl, buf, *len, &n)) == 1) {
 		*len = n;
 		return 0;
@@ -553,7 +563,7 @@ conn_error(struct nng_tls_engine_conn *c, int ret)
 		log_failure(c, rv);
 	if (rv != NNG_EAGAIN)
 		c->failed = true;
-	ERR_clear_error();
+	err_reset();
 	return rv;
 }
 
