@@ -12,7 +12,10 @@
  * nng, which calls back when the TCP stream moved.
  *
  * nng 1.5.2 never marks its own connection closed after the engine's
- * close, so the engine keeps its own flag and refuses I/O after close.
+ * close, so the engine keeps its own flag and refuses I/O after close; nor
+ * does it set its configuration's "busy" guard, so the engine refuses
+ * configuration changes (NNG_EBUSY) once a connection used it, as nng
+ * documents: a connection reads the configuration without its lock.
  */
 #include "tls_openssl.h"
 
@@ -24,6 +27,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +61,7 @@ struct nng_tls_engine_config {
 	nng_tls_mode     mode;
 	char            *server_name; /* client: expected name, SNI */
 	struct ratelimit logrl;       /* failed handshakes logged */
+	atomic_bool      busy;        /* a connection was made from it */
 };
 
 struct nng_tls_engine_conn {
@@ -242,6 +247,8 @@ cfg_server(struct nng_tls_engine_config *cfg, const char *name)
 {
 	char *dup = NULL;
 
+	if (atomic_load(&cfg->busy))
+		return NNG_EBUSY;
 	if (name != NULL && (dup = strdup(name)) == NULL)
 		return NNG_ENOMEM;
 	free(cfg->server_name);
@@ -252,6 +259,8 @@ cfg_server(struct nng_tls_engine_config *cfg, const char *name)
 static int
 cfg_auth(struct nng_tls_engine_config *cfg, nng_tls_auth_mode mode)
 {
+	if (atomic_load(&cfg->busy))
+		return NNG_EBUSY;
 	switch (mode) {
 	case NNG_TLS_AUTH_MODE_NONE:
 		SSL_CTX_set_verify(cfg->ctx, SSL_VERIFY_NONE, NULL);
@@ -305,6 +314,8 @@ cfg_ca_chain(
 	X509_STORE *store = SSL_CTX_get_cert_store(cfg->ctx);
 	int         rv;
 
+	if (atomic_load(&cfg->busy))
+		return NNG_EBUSY;
 	err_reset();
 	if ((rv = add_pem_items(store, certs, false)) == 0 && crl != NULL) {
 		if ((rv = add_pem_items(store, crl, true)) == 0)
@@ -327,6 +338,8 @@ cfg_own_cert(struct nng_tls_engine_config *cfg, const char *cert,
 	STACK_OF(X509) *chain = NULL;
 	int rv = NNG_EINVAL;
 
+	if (atomic_load(&cfg->busy))
+		return NNG_EBUSY;
 	err_reset();
 	if ((cb = BIO_new_mem_buf(cert, -1)) == NULL ||
 	    (kb = BIO_new_mem_buf(key, -1)) == NULL ||
@@ -380,6 +393,8 @@ cfg_version(
 {
 	int min = version_code(lo), max = version_code(hi);
 
+	if (atomic_load(&cfg->busy))
+		return NNG_EBUSY;
 	if (min < 0 || max < 0 || min > max)
 		return NNG_ENOTSUP;
 	if (max < TLS1_2_VERSION)
@@ -426,6 +441,7 @@ conn_init(
 	BIO *bio;
 
 	err_reset();
+	atomic_store(&cfg->busy, true);
 	c->nng = nng;
 	c->cfg = cfg;
 	c->vfy_err = X509_V_OK;
