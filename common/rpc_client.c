@@ -243,10 +243,10 @@ dial_reason(struct rpc_client *c, char *buf, size_t len)
 	if (dialer_stat(c->dialer, "timedout") > 0)
 		return "timed out connecting";
 	/* mbedtls reports a fatal TLS alert from meta (our certificate
-	 * expired or unknown) as none of the above. */
+	 * expired or unknown) as none of the above, like other failures. */
 	if (dialer_stat(c->dialer, "other") > 0)
-		return "connection failed during the TLS handshake (check ca, "
-		       "cert, key and server_name)";
+		return "connection failed (a TLS alert or a reset: check the "
+		       "URL, ca, cert, key and server_name)";
 	return "no connection";
 }
 

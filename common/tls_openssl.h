@@ -6,7 +6,9 @@
  * the speed (BENCHMARKS.md).  Used by the rpc module only (rpc_common.c
  * registers it); nothing else includes this header.
  *
- * What the engine does: TLS 1.2 and 1.3, own certificate chain and key, a
+ * What the engine does: TLS 1.2 and 1.3 (a client offers 1.3 only when its
+ * configuration's version range is set to include it: see cfg_init() for
+ * why), own certificate chain and key, a
  * CA chain with optional CRLs, auth modes none/optional/required, server
  * name (SNI and DNS-name verification) on the client, I/O through
  * nng_tls_engine_send/recv (a BIO), close_notify on close.  Groups X25519

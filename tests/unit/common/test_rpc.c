@@ -11,7 +11,8 @@
  * engine.  CTest runs it both ways (test_rpc and test_rpc_mbedtls).  With
  * AU_RPC_PEER=DIR the program is that peer instead: a server on
  * AU_TLS_ENGINE with the certificates in DIR, which prints its port and
- * serves until its standard input closes.
+ * serves until its standard input closes.  AU_RPC_FILTER=PATTERN runs
+ * only the cases whose names match (cmocka's * and ?).
  */
 #include <sys/wait.h>
 
@@ -729,10 +730,11 @@ test_tls_no_client_cert(void **state)
 	assert_int_equal(nng_dialer_create(&d, s, f->url), 0);
 	assert_int_equal(nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, cfg), 0);
 	rv = nng_dialer_start(d, 0);
-	/* OpenSSL's TLS 1.3 client reads meta's "certificate required"
-	 * alert; mbedtls's TLS 1.2 client only sees the connection close. */
+	/* TLS 1.2 has no "certificate required" alert: OpenSSL's client
+	 * reads a handshake_failure alert, which it cannot tell from other
+	 * handshake failures; mbedtls's client only sees the close. */
 	if (rpc_tls_engine_active() == RPC_TLS_OPENSSL)
-		assert_int_equal(rv, NNG_EPEERAUTH);
+		assert_int_equal(rv, NNG_ECRYPTO);
 	else
 		assert_int_equal(rv, NNG_ECONNSHUT);
 	(void)nngclose(s, NNGCLOSE_WAIT_MS, NULL, NULL);
@@ -1546,6 +1548,10 @@ main(void)
 	signal(SIGPIPE, SIG_IGN); /* as every rpc program (rpc.h) */
 	if (getenv("AU_RPC_PEER") != NULL)
 		return peer_main(getenv("AU_RPC_PEER"));
+	if (getenv("AU_RPC_FILTER") != NULL) /* one case, by name pattern */
+		cmocka_set_test_filter(getenv("AU_RPC_FILTER"));
+	if (getenv("AU_RPC_SKIP") != NULL)
+		cmocka_set_skip_filter(getenv("AU_RPC_SKIP"));
 	if (engine != NULL && *engine != '\0')
 		return cmocka_run_group_tests_name(
 		    engine, tls_tests, group_setup, group_teardown);
