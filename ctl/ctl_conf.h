@@ -31,14 +31,15 @@
 #define CTL_CONF_DEFAULT_TIMEOUT_S 10
 
 struct ctl_conf {
-	char               *path; /* the file read, or NULL when none was */
-	char               *meta;
-	char               *server_name;
-	char               *ca;
-	char               *cert;
-	char               *key;
-	char               *identity;
-	uint32_t            timeout_s;
+	char    *path; /* the file read, or NULL when none was */
+	char    *meta;
+	char    *server_name;
+	char    *ca;
+	char    *cert;
+	char    *key;
+	char    *identity;
+	uint32_t timeout_s;
+
 	enum rpc_tls_engine tls_engine; /* 0: RPC_TLS_DEFAULT */
 };
 

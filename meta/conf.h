@@ -38,20 +38,21 @@ struct meta_conf_key {
 };
 
 struct meta_conf {
-	char               *path; /* the file it came from */
-	char               *listen;
-	char               *ca;
-	char               *cert;
-	char               *key;
-	char               *datadir;
-	int                 auto_accept;
-	uint32_t            interval_s;
-	uint32_t            stale_after_s;  /* as written; 0 = 3 x interval */
-	uint32_t            failed_grace_s; /* as written; 0 = 2 x interval */
-	uint32_t            token_lifetime_s;
-	uint32_t            clock_skew_s;
-	uint64_t            max_package_size;
-	uint32_t            max_downloads;
+	char    *path; /* the file it came from */
+	char    *listen;
+	char    *ca;
+	char    *cert;
+	char    *key;
+	char    *datadir;
+	int      auto_accept;
+	uint32_t interval_s;
+	uint32_t stale_after_s;  /* as written; 0 = 3 x interval */
+	uint32_t failed_grace_s; /* as written; 0 = 2 x interval */
+	uint32_t token_lifetime_s;
+	uint32_t clock_skew_s;
+	uint64_t max_package_size;
+	uint32_t max_downloads;
+
 	enum rpc_tls_engine tls_engine;
 
 	struct meta_conf_key *admins;
