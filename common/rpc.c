@@ -142,6 +142,7 @@ rpc_server_new(const struct rpc_server_conf *conf,
 		goto fail;
 	}
 	memcpy(srv->services, services, nservices * sizeof(*services));
+	rpc_tls_engine_use(conf->tls_engine);
 	if ((st = rpc_tls_setup(&srv->tls, NNG_TLS_MODE_SERVER, conf->ca_file,
 	         conf->cert_file, conf->key_file, NULL, err)) != AU_OK)
 		goto fail;
@@ -231,8 +232,9 @@ rpc_server_start(struct rpc_server *srv, struct au_err *err)
 	}
 	for (int i = 0; i < srv->nctx; i++)
 		srv_recv(&srv->ctxs[i]);
-	log_info("rpc: listening on %s (port %d, %d contexts)", srv->url,
-	    srv->port, srv->nctx);
+	log_info("rpc: listening on %s (port %d, %d contexts, TLS engine %s)",
+	    srv->url, srv->port, srv->nctx,
+	    rpc_tls_engine_name(rpc_tls_engine_active()));
 	return AU_OK;
 }
 

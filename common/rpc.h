@@ -90,21 +90,52 @@ typedef enum au_status (*rpc_identify_fn)(void *arg,
 typedef enum au_status (*rpc_authorize_fn)(
     void *arg, const struct au_principal *caller, const char *method);
 
+/* The TLS library under nng: OpenSSL 3 (our engine, tls_openssl.c) or
+ * mbedtls (nng's own).  nng holds one engine per process, so the first
+ * rpc_server_new() or rpc_client_new() chooses it; a later one asking for
+ * another engine gets the one in use and a log line saying that a change
+ * needs a restart. */
+enum rpc_tls_engine {
+	RPC_TLS_DEFAULT = 0, /* RPC_TLS_DEFAULT_ENGINE */
+	RPC_TLS_OPENSSL,
+	RPC_TLS_MBEDTLS,
+};
+
+/* What RPC_TLS_DEFAULT means. */
+#define RPC_TLS_DEFAULT_ENGINE RPC_TLS_OPENSSL
+
+/* "openssl" or "mbedtls" (RPC_TLS_DEFAULT: the default's name). */
+const char *rpc_tls_engine_name(enum rpc_tls_engine e);
+
+/* Parse "openssl" or "mbedtls" into *out; AU_INVALID_ARGUMENT otherwise.
+ * Pure. */
+enum au_status rpc_tls_engine_parse(const char *s, enum rpc_tls_engine *out);
+
+/* Make e the process's TLS engine if none was chosen yet (initialising nng
+ * first, as registration needs); returns the engine in use, which differs
+ * from e when another was chosen before (then logged).  Thread-safe;
+ * called by rpc_server_new() and rpc_client_new(), so programs need not. */
+enum rpc_tls_engine rpc_tls_engine_use(enum rpc_tls_engine e);
+
+/* The engine in use, or RPC_TLS_DEFAULT before any was chosen. */
+enum rpc_tls_engine rpc_tls_engine_active(void);
+
 struct rpc_server_conf {
-	const char      *url;       /* "tls+tcp://127.0.0.1:7600"; port 0 ok */
-	const char      *ca_file;   /* the fleet CA: client certs must chain */
-	const char      *cert_file; /* meta's certificate (PEM) */
-	const char      *key_file;  /* its private key (PEM) */
-	uint8_t          token_key[SIG_MAC_KEY_BYTES];
-	uint32_t         token_lifetime_s; /* 0: 3600 */
-	uint32_t         skew_s;           /* allowed clock skew, 0: 300 */
-	int              contexts;         /* requests in flight, 0: 256 */
-	size_t           recv_max;         /* 0: RPC_MAX_MSG_BYTES */
-	const char      *server_version;   /* for logs */
-	rpc_identify_fn  identify;
-	void            *identify_arg;
-	rpc_authorize_fn authorize;
-	void            *authorize_arg;
+	const char         *url;     /* "tls+tcp://127.0.0.1:7600"; port 0 ok */
+	const char         *ca_file; /* the fleet CA: client certs must chain */
+	const char         *cert_file; /* meta's certificate (PEM) */
+	const char         *key_file;  /* its private key (PEM) */
+	uint8_t             token_key[SIG_MAC_KEY_BYTES];
+	uint32_t            token_lifetime_s; /* 0: 3600 */
+	uint32_t            skew_s;           /* allowed clock skew, 0: 300 */
+	int                 contexts;         /* requests in flight, 0: 256 */
+	size_t              recv_max;         /* 0: RPC_MAX_MSG_BYTES */
+	const char         *server_version;   /* for logs */
+	rpc_identify_fn     identify;
+	void               *identify_arg;
+	rpc_authorize_fn    authorize;
+	void               *authorize_arg;
+	enum rpc_tls_engine tls_engine; /* see rpc_tls_engine_use() */
 };
 
 struct rpc_server;
@@ -162,14 +193,17 @@ void *rpc_call_reply_buffer(void *closure_data, size_t cap);
  * AU_RESOURCE_EXHAUSTED or AU_UNAVAILABLE). */
 void rpc_call_retry_after(void *closure_data, uint32_t ms);
 
-/* Note on server_name: mbedtls 2.28 (nng's TLS on Debian 12) matches only
- * DNS names in the certificate, never IP addresses, so a URL with
- * 127.0.0.1 needs server_name = "localhost" (mkcerts.sh puts it in meta's
- * certificate).  A TLS failure (wrong server name, a certificate from
- * another CA, no client certificate on meta's side) fails the call with
- * AU_UNAVAILABLE and a message that says TLS; connection refused likewise
- * and says so.  Such a call returns after two failed dial attempts (a few
- * hundred ms) rather than at its deadline. */
+/* Note on server_name: the server name is matched against DNS names in
+ * the certificate only, never IP addresses (mbedtls 2.28 cannot, and the
+ * OpenSSL engine keeps the same rule so that both engines accept the same
+ * configurations), so a URL with 127.0.0.1 needs server_name = "localhost"
+ * (mkcerts.sh puts it in meta's certificate).  A TLS failure (wrong server
+ * name, a certificate from another CA or expired, no client certificate on
+ * meta's side) fails the call with AU_UNAVAILABLE and a message that says
+ * TLS ("a certificate was refused" whenever the engine can tell, which
+ * OpenSSL always can); connection refused likewise and says so.  Such a call
+ * returns after two failed dial attempts (a few hundred ms) rather than at its
+ * deadline. */
 struct rpc_client_conf {
 	const char *url;       /* "tls+tcp://meta.example:7600" */
 	const char *ca_file;   /* the fleet CA: meta's cert must chain */
@@ -178,8 +212,9 @@ struct rpc_client_conf {
 	const char
 	        *server_name; /* checked against meta's cert; NULL: URL host */
 	uint8_t  identity_sk[SIG_SECKEY_BYTES]; /* copied; the copy is wiped */
-	uint32_t timeout_ms; /* deadline of one call, 0: 10000 */
-	size_t   recv_max;   /* 0: RPC_MAX_MSG_BYTES */
+	uint32_t timeout_ms;            /* deadline of one call, 0: 10000 */
+	size_t   recv_max;              /* 0: RPC_MAX_MSG_BYTES */
+	enum rpc_tls_engine tls_engine; /* see rpc_tls_engine_use() */
 };
 
 struct rpc_client;

@@ -83,8 +83,9 @@ url_host(const char *url, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)(end - h), h);
 }
 
-/* mbedtls 2.28 matches the server name against DNS names only, so an
- * address there can never verify: say so before dialing. */
+/* The server name is matched against DNS names only (mbedtls 2.28 can do
+ * no more, and the OpenSSL engine keeps the rule), so an address there can
+ * never verify: say so before dialing. */
 static bool
 is_ip_literal(const char *name)
 {
@@ -114,6 +115,7 @@ client_dial(struct rpc_client *c, const struct rpc_client_conf *conf,
 		    "meta's certificate (the development certificate has "
 		    "localhost)",
 		    c->server_name);
+	rpc_tls_engine_use(conf->tls_engine);
 	if ((st = rpc_tls_setup(&c->tls, NNG_TLS_MODE_CLIENT, conf->ca_file,
 	         conf->cert_file, conf->key_file, c->server_name, err)) !=
 	    AU_OK)
@@ -240,6 +242,11 @@ dial_reason(struct rpc_client *c, char *buf, size_t len)
 		       "server_name)";
 	if (dialer_stat(c->dialer, "timedout") > 0)
 		return "timed out connecting";
+	/* mbedtls reports a fatal TLS alert from meta (our certificate
+	 * expired or unknown) as none of the above, like other failures. */
+	if (dialer_stat(c->dialer, "other") > 0)
+		return "connection failed (a TLS alert or a reset: check the "
+		       "URL, ca, cert, key and server_name)";
 	return "no connection";
 }
 

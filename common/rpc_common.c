@@ -3,10 +3,11 @@
  * rpc_common: what the rpc server (rpc.c) and client (rpc_client.c) share,
  * declared in rpc_priv.h: NNG_E* to status mapping, the monotonic clock,
  * TLS configuration from PEM files, connection counting; and
- * au_role_name() of rpc.h.
+ * au_role_name() and the TLS engine choice (rpc_tls_engine_*) of rpc.h.
  */
 #include <nng/nng.h>
 #include <nng/supplemental/tls/tls.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,9 +19,23 @@
 #include "log.h"
 #include "rpc.h"
 #include "rpc_priv.h"
+#include "tls_openssl.h"
 
 /* Largest PEM file read for TLS. */
 #define RPC_PEM_MAX (64 * 1024)
+
+/* Weak: a program has the OpenSSL engine only when it links it (see
+ * common/CMakeLists.txt; the static updater does not). */
+#pragma weak tls_openssl_register
+#pragma weak tls_openssl_version
+
+static enum rpc_tls_engine engine_resolve(enum rpc_tls_engine e);
+static enum rpc_tls_engine engine_choose(enum rpc_tls_engine want);
+
+/* The process's TLS engine: nng keeps one per process (a pointer inside
+ * libnng), so this mirrors it; set once under engine_lock. */
+static pthread_mutex_t engine_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic int     engine_active = RPC_TLS_DEFAULT;
 
 const char *
 au_role_name(enum au_role role)
@@ -35,6 +50,82 @@ au_role_name(enum au_role role)
 	default:
 		return "none";
 	}
+}
+
+static enum rpc_tls_engine
+engine_resolve(enum rpc_tls_engine e)
+{
+	return e == RPC_TLS_DEFAULT ? RPC_TLS_DEFAULT_ENGINE : e;
+}
+
+const char *
+rpc_tls_engine_name(enum rpc_tls_engine e)
+{
+	return engine_resolve(e) == RPC_TLS_MBEDTLS ? "mbedtls" : "openssl";
+}
+
+enum au_status
+rpc_tls_engine_parse(const char *s, enum rpc_tls_engine *out)
+{
+	if (strcmp(s, "openssl") == 0)
+		*out = RPC_TLS_OPENSSL;
+	else if (strcmp(s, "mbedtls") == 0)
+		*out = RPC_TLS_MBEDTLS;
+	else
+		return AU_INVALID_ARGUMENT;
+	return AU_OK;
+}
+
+/* Called with engine_lock held, once.  nng resets its engine to mbedtls
+ * when it initialises, so allocating a configuration first makes it
+ * initialise; registering before that would silently not stick.  If
+ * OpenSSL cannot be registered, mbedtls stays, and the log says so. */
+static enum rpc_tls_engine
+engine_choose(enum rpc_tls_engine want)
+{
+	nng_tls_config *cfg;
+	int             rv;
+
+	if (want == RPC_TLS_MBEDTLS)
+		return want;
+	if (tls_openssl_register == NULL) {
+		log_warnx("rpc: TLS engine openssl is not built into this "
+		          "program; using mbedtls");
+		return RPC_TLS_MBEDTLS;
+	}
+	if ((rv = nng_tls_config_alloc(&cfg, NNG_TLS_MODE_CLIENT)) == 0)
+		nng_tls_config_free(cfg);
+	if (rv != 0 || (rv = tls_openssl_register()) != 0) {
+		log_warnx("rpc: TLS engine openssl: %s; using mbedtls",
+		    nng_strerror(rv));
+		return RPC_TLS_MBEDTLS;
+	}
+	log_debug("rpc: TLS engine openssl (%s)", tls_openssl_version());
+	return want;
+}
+
+enum rpc_tls_engine
+rpc_tls_engine_use(enum rpc_tls_engine e)
+{
+	enum rpc_tls_engine want = engine_resolve(e), have;
+
+	pthread_mutex_lock(&engine_lock);
+	have = (enum rpc_tls_engine)atomic_load(&engine_active);
+	if (have == RPC_TLS_DEFAULT) {
+		have = engine_choose(want);
+		atomic_store(&engine_active, (int)have);
+	} else if (have != want)
+		log_warnx("rpc: tls_engine %s: the process runs %s, and "
+		          "changing it needs a restart",
+		    rpc_tls_engine_name(want), rpc_tls_engine_name(have));
+	pthread_mutex_unlock(&engine_lock);
+	return have;
+}
+
+enum rpc_tls_engine
+rpc_tls_engine_active(void)
+{
+	return (enum rpc_tls_engine)atomic_load(&engine_active);
 }
 
 /* The one place NNG_E* values become statuses. */

@@ -103,6 +103,8 @@ ping_print(struct ctl *ctl, const Au__V1__PingReply *rep, uint64_t first_us,
 	printf("round trip %.2f ms (first call, with connect and signature: "
 	       "%.2f ms)\n",
 	    rtt_us / 1000.0, first_us / 1000.0);
+	printf("tls engine %s (metactl's)\n",
+	    rpc_tls_engine_name(rpc_tls_engine_active()));
 }
 
 static int

@@ -36,8 +36,8 @@ static char *make_path(const struct parse *p, const char *value);
 static void  set_str(char **slot, const char *value);
 static void  apply_env(struct ctl_conf *conf);
 
-static const char *const keys[] = {
-    "meta", "server_name", "ca", "cert", "key", "identity", "timeout"};
+static const char *const keys[] = {"meta", "server_name", "ca", "cert", "key",
+    "identity", "timeout", "tls_engine"};
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 const char *
@@ -119,6 +119,10 @@ set_key(struct parse *p, size_t k, const char *value)
 			return -1;
 		c->timeout_s = (uint32_t)n;
 		return 0;
+	case 7:
+		return rpc_tls_engine_parse(value, &c->tls_engine) == AU_OK
+		           ? 0
+		           : -1;
 	default:
 		free(*paths[k - 2]);
 		*paths[k - 2] = make_path(p, value);
@@ -145,7 +149,8 @@ handler(void *user, const char *section, const char *name, const char *value)
 	else if (*value == '\0')
 		perr(p, "'%s' is empty", name);
 	else if (set_key(p, k, value) != 0)
-		perr(p, "bad %s '%s' (want seconds, 1 to 3600)", name, value);
+		perr(p, "bad %s '%s' (want %s)", name, value,
+		    k == 7 ? "openssl or mbedtls" : "seconds, 1 to 3600");
 	if (k < NKEYS)
 		p->seen |= 1u << k;
 	return 1; /* go on: report every error in one run */

@@ -10,6 +10,7 @@
  *	key = PATH
  *	identity = PATH           ; the caller's ed25519 secret key
  *	timeout = 10              ; seconds per call, 1..3600
+ *	tls_engine = openssl      ; or mbedtls
  *
  * An unknown section or key, a repeated key or a bad value is an error
  * naming the file and line; every error in the file is reported in one
@@ -24,6 +25,7 @@
 #include <stdio.h>
 
 #include "err.h"
+#include "rpc.h"
 
 #define CTL_CONF_DEFAULT_PATH "/etc/agent-updater/metactl.conf"
 #define CTL_CONF_DEFAULT_TIMEOUT_S 10
@@ -37,6 +39,8 @@ struct ctl_conf {
 	char    *key;
 	char    *identity;
 	uint32_t timeout_s;
+
+	enum rpc_tls_engine tls_engine; /* 0: RPC_TLS_DEFAULT */
 };
 
 /* Which file to read: explicit (from -c) when not NULL, else

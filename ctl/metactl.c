@@ -273,6 +273,7 @@ connect_meta(struct ctl *ctl, struct au_err *err)
 	cc.key_file = ctl->conf.key;
 	cc.server_name = ctl->conf.server_name;
 	cc.timeout_ms = ctl->conf.timeout_s * 1000;
+	cc.tls_engine = ctl->conf.tls_engine;
 	st = rpc_client_new(&cc, &ctl->client, err);
 	sig_memzero(cc.identity_sk, sizeof(cc.identity_sk));
 	return st;

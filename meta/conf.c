@@ -37,12 +37,14 @@ enum key {
 	K_CLOCK_SKEW,
 	K_MAX_PACKAGE_SIZE,
 	K_MAX_DOWNLOADS,
+	K_TLS_ENGINE,
 	K_COUNT
 };
 
 static const char *const key_names[K_COUNT] = {"listen", "ca", "cert", "key",
     "datadir", "auto_accept", "interval", "stale_after", "failed_grace",
-    "token_lifetime", "clock_skew", "max_package_size", "max_downloads"};
+    "token_lifetime", "clock_skew", "max_package_size", "max_downloads",
+    "tls_engine"};
 
 struct parse {
 	struct meta_conf *conf;
@@ -315,6 +317,11 @@ meta_key(struct parse *p, const char *name, const char *value)
 	case K_MAX_DOWNLOADS:
 		set_u32(p, name, value, 1, 65536, &c->max_downloads);
 		break;
+	case K_TLS_ENGINE:
+		if (rpc_tls_engine_parse(value, &c->tls_engine) != AU_OK)
+			perr(p, "%s: \"%s\" is not openssl or mbedtls", name,
+			    value);
+		break;
 	}
 }
 
@@ -378,6 +385,7 @@ set_defaults(struct meta_conf *c)
 	c->clock_skew_s = 300;
 	c->max_package_size = UINT64_C(536870912);
 	c->max_downloads = 64;
+	c->tls_engine = RPC_TLS_DEFAULT_ENGINE;
 }
 
 static void
@@ -489,6 +497,7 @@ meta_conf_print(const struct meta_conf *c, FILE *fp)
 	fprintf(fp, "clock_skew = %" PRIu32 "\n", c->clock_skew_s);
 	fprintf(fp, "max_package_size = %" PRIu64 "\n", c->max_package_size);
 	fprintf(fp, "max_downloads = %" PRIu32 "\n", c->max_downloads);
+	fprintf(fp, "tls_engine = %s\n", rpc_tls_engine_name(c->tls_engine));
 	print_keys(fp, "admin", c->admins, c->nadmins);
 	print_keys(fp, "release", c->releases, c->nreleases);
 }

@@ -13,7 +13,8 @@
  *	ca = PATH, cert = PATH, key = PATH (mode 0600), datadir = PATH
  *	auto_accept = no, interval = 60, stale_after = 0 (3 x interval),
  *	failed_grace = 0 (2 x interval), token_lifetime = 3600,
- *	clock_skew = 300, max_package_size = 536870912, max_downloads = 64
+ *	clock_skew = 300, max_package_size = 536870912, max_downloads = 64,
+ *	tls_engine = openssl (or mbedtls; a change needs a restart)
  *	[admin]    NAME = PUBKEY (64 hex inline, or a path to NAME.pub)
  *	[release]  NAME = PUBKEY
  *
@@ -51,6 +52,8 @@ struct meta_conf {
 	uint32_t clock_skew_s;
 	uint64_t max_package_size;
 	uint32_t max_downloads;
+
+	enum rpc_tls_engine tls_engine;
 
 	struct meta_conf_key *admins;
 	size_t                nadmins;

@@ -133,6 +133,8 @@ meta_reload(struct meta *m, struct meta_conf *conf)
 	m->conf = conf;
 	pthread_rwlock_unlock(&m->conf_lock);
 	warn_changed("listen", old->listen, conf->listen);
+	warn_changed("tls_engine", rpc_tls_engine_name(old->tls_engine),
+	    rpc_tls_engine_name(conf->tls_engine));
 	warn_changed("ca", old->ca, conf->ca);
 	warn_changed("cert", old->cert, conf->cert);
 	warn_changed("key", old->key, conf->key);
@@ -267,6 +269,7 @@ meta_serve_start(struct meta *m, struct rpc_server **srv, struct au_err *err)
 	rc.token_lifetime_s = m->conf->token_lifetime_s;
 	rc.skew_s = m->conf->clock_skew_s;
 	rc.server_version = AU_VERSION;
+	rc.tls_engine = m->conf->tls_engine;
 	rc.identify = meta_identify;
 	rc.identify_arg = m;
 	rc.authorize = authz_authorize;

@@ -10,7 +10,7 @@ set -eu
 # of libarchive's dependencies, which the updater links to keep its
 # resident memory down (updater/CMakeLists.txt).
 PKGS="build-essential cmake pkg-config make protobuf-c-compiler
-libprotobuf-c-dev libnng-dev libmbedtls-dev libsodium-dev libarchive-dev
+libprotobuf-c-dev libnng-dev libmbedtls-dev libssl-dev libsodium-dev libarchive-dev
 libsqlite3-dev sqlite3 libinih-dev libjansson-dev libcmocka-dev openssl
 zlib1g-dev libbz2-dev liblzma-dev libzstd-dev liblz4-dev libacl1-dev
 nettle-dev clang clang-format-14 libclang-rt-14-dev procps psmisc jq"

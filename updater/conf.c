@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "fsutil.h"
+#include "rpc.h"
 
 enum key_kind {
 	KEY_STR,
@@ -61,6 +62,7 @@ static const struct key keys[] = {
     U32(health_window, 0, 3600),
     U32(supervise_interval, 0, 3600),
     U32(keep_versions, 1, 100),
+    STR(tls_engine, 0),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -284,6 +286,9 @@ finish(struct parse *p)
 	    snprintf(c->identity, sizeof(c->identity), "%s/identity.key",
 	        c->state_dir) >= (int)sizeof(c->identity))
 		perr(p, 0, "state_dir: too long");
+	if (rpc_tls_engine_parse(c->tls_engine, &(enum rpc_tls_engine){0}))
+		perr(p, 0, "tls_engine: '%s' is not openssl or mbedtls",
+		    c->tls_engine);
 }
 
 void
@@ -299,6 +304,8 @@ updater_conf_defaults(struct updater_conf *c)
 	c->health_window = 30;
 	c->supervise_interval = 10;
 	c->keep_versions = 2;
+	snprintf(c->tls_engine, sizeof(c->tls_engine), "%s",
+	    UPDATER_TLS_ENGINE_DEFAULT);
 }
 
 enum au_status

@@ -24,6 +24,7 @@
  *	health_window = 30           ; 0..3600, 0: none
  *	supervise_interval = 10      ; 0..3600, 0: no supervision
  *	keep_versions = 2
+ *	tls_engine = mbedtls         ; or openssl; a change needs a restart
  *	[trust]
  *	NAME = PUBKEY                ; 64 hex or a path to NAME.pub
  */
@@ -40,6 +41,8 @@
 #define UPDATER_CONF_NAME_MAX 64
 #define UPDATER_CONF_AGENTS_MAX 64
 #define UPDATER_CONF_TRUST_MAX 16
+/* The updater's TLS engine unless tls_engine says otherwise. */
+#define UPDATER_TLS_ENGINE_DEFAULT "mbedtls"
 
 struct updater_trust {
 	char    name[UPDATER_CONF_NAME_MAX + 1];
@@ -65,6 +68,7 @@ struct updater_conf {
 	uint32_t health_window;      /* seconds of probation after start */
 	uint32_t supervise_interval; /* seconds between checks; 0: none */
 	uint32_t keep_versions;
+	char     tls_engine[16]; /* rpc_tls_engine_parse() accepts it */
 	struct updater_trust trust[UPDATER_CONF_TRUST_MAX];
 	size_t               ntrust;
 };

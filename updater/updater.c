@@ -135,6 +135,7 @@ make_client(struct updater *u, struct au_err *err)
 	rc.key_file = u->conf.key;
 	rc.server_name = u->conf.server_name[0] ? u->conf.server_name : NULL;
 	rc.timeout_ms = UPDATER_RPC_TIMEOUT_MS;
+	(void)rpc_tls_engine_parse(u->conf.tls_engine, &rc.tls_engine);
 	if ((st = load_identity(&u->conf, rc.identity_sk, err)) != AU_OK)
 		return st;
 	st = rpc_client_new(&rc, &u->client, err);

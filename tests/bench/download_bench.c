@@ -7,7 +7,8 @@
  * a child process so its RSS is the server's alone; the parent samples it
  * while the N clients download.
  *
- * usage: download_bench [-m MiB] [-n clients]    (defaults 64 and 8)
+ * usage: download_bench [-m MiB] [-n clients] [-e openssl|mbedtls]
+ * (defaults 64, 8 and the default TLS engine; both processes use it)
  *
  * nng.h is included here, outside rpc.c, only to measure the raw baseline
  * (the TLS setup and the statistics are bench_util's).
@@ -43,17 +44,18 @@
 #define MAX_ROUNDS 15
 
 struct bench {
-	char     dir[128];
-	char     certs[160];
-	char     pkg[160];
-	uint64_t size;
-	int      clients;
-	int      rounds;
-	char    *manifest;
-	size_t   manifest_len;
-	uint8_t  release_pk[SIG_PUBKEY_BYTES];
-	int      rpc_port, raw_port[MAX_CLIENTS];
-	pid_t    child;
+	enum rpc_tls_engine engine;
+	char                dir[128];
+	char                certs[160];
+	char                pkg[160];
+	uint64_t            size;
+	int                 clients;
+	int                 rounds;
+	char               *manifest;
+	size_t              manifest_len;
+	uint8_t             release_pk[SIG_PUBKEY_BYTES];
+	int                 rpc_port, raw_port[MAX_CLIENTS];
+	pid_t               child;
 };
 
 /* The server side: a HostService whose GetPackage is blobs'. */
@@ -452,8 +454,13 @@ main(int argc, char **argv)
 	bn.size = 64ULL * MIB;
 	bn.clients = 8;
 	bn.rounds = 5;
-	while ((opt = getopt(argc, argv, "m:n:r:")) != -1) {
-		if (opt == 'm')
+	while ((opt = getopt(argc, argv, "e:m:n:r:")) != -1) {
+		if (opt == 'e' &&
+		    rpc_tls_engine_parse(optarg, &bn.engine) != AU_OK)
+			bench_die("-e", "openssl or mbedtls");
+		else if (opt == 'e')
+			continue;
+		else if (opt == 'm')
 			bn.size = strtoull(optarg, NULL, 10) * MIB;
 		else if (opt == 'r')
 			bn.rounds = atoi(optarg);
@@ -462,7 +469,7 @@ main(int argc, char **argv)
 		else {
 			fprintf(stderr,
 			    "usage: download_bench [-m MiB] [-n clients] "
-			    "[-r rounds]\n");
+			    "[-r rounds] [-e openssl|mbedtls]\n");
 			return 2;
 		}
 	}
@@ -485,8 +492,10 @@ main(int argc, char **argv)
 	if (bn.child == 0) {
 		close(up[0]);
 		close(down[1]);
+		rpc_tls_engine_use(bn.engine);
 		child_main(&bn, up[1], down[0]);
 	}
+	rpc_tls_engine_use(bn.engine);
 	close(up[1]);
 	close(down[0]);
 	if (read(up[0], ports, sizeof(ports)) != (ssize_t)sizeof(ports))
@@ -497,8 +506,10 @@ main(int argc, char **argv)
 	n[0] = 1;
 	n[1] = bn.clients;
 	printf("download_bench: %" PRIu64 " MiB package, 1 MiB chunks, "
-	       "mutual TLS on 127.0.0.1, median of %d alternating rounds\n",
-	    bn.size / MIB, bn.rounds);
+	       "mutual TLS (%s) on 127.0.0.1, median of %d alternating "
+	       "rounds\n",
+	    bn.size / MIB, rpc_tls_engine_name(rpc_tls_engine_active()),
+	    bn.rounds);
 	printf("%-8s %12s %16s %8s %18s\n", "clients", "raw MB/s",
 	    "GetPackage MB/s", "ratio", "server RSS MB");
 	for (i = 0; i < 2; i++)

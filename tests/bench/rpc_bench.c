@@ -15,7 +15,8 @@
  * both sides alike.  Prints requests/s, p50 and p99 latency and the ratio
  * b/a.  Never run by `make test`.
  *
- * usage: rpc_bench [-s seconds] [-r rounds] [SOURCE_DIR]  (SOURCE_DIR or
+ * usage: rpc_bench [-s seconds] [-r rounds] [-e openssl|mbedtls]
+ *     [SOURCE_DIR]  (-e: the TLS engine, default openssl; SOURCE_DIR or
  * $AU_SRC holds certs/mkcerts.sh)
  */
 #include <stdbool.h>
@@ -103,19 +104,27 @@ main(int argc, char **argv)
 	uint8_t echo_req[100], hb[1024];
 	size_t  hblen;
 	double  seconds = 2;
-	int     c, rounds = 3;
+	int     c, rounds = 3, bad = 0;
+	enum rpc_tls_engine engine = RPC_TLS_DEFAULT;
 
-	while ((c = getopt(argc, argv, "s:r:")) != -1)
+	while ((c = getopt(argc, argv, "e:s:r:")) != -1)
 		if (c == 's')
 			seconds = atof(optarg);
 		else if (c == 'r')
 			rounds = atoi(optarg);
-	if (rounds < 1 || rounds > 16 || seconds <= 0) {
+		else if (c == 'e')
+			bad |= rpc_tls_engine_parse(optarg, &engine) != AU_OK;
+		else
+			bad = 1;
+	if (bad || rounds < 1 || rounds > 16 || seconds <= 0) {
 		fprintf(stderr,
 		    "usage: rpc_bench [-s seconds] [-r rounds 1-16] "
-		    "[source-dir]\n");
+		    "[-e openssl|mbedtls] [source-dir]\n");
 		return 2;
 	}
+	rpc_tls_engine_use(engine);
+	printf("rpc_bench: TLS engine %s\n",
+	    rpc_tls_engine_name(rpc_tls_engine_active()));
 	bench_src_dir(src, sizeof(src));
 	if (optind < argc)
 		snprintf(src, sizeof(src), "%s", argv[optind]);

@@ -4,6 +4,15 @@
  * certificates made by certs/mkcerts.sh in a temporary directory and a
  * small real service (au.v1.HostService plus two AdminService methods).
  * Hostile input goes through raw nng sockets and a raw TLS stream.
+ *
+ * TLS engines: AU_TLS_ENGINE=openssl|mbedtls picks the engine of the
+ * process and runs only the TLS cases (certificates, hostile frames, a
+ * peer process on the other engine); unset, every case runs on the default
+ * engine.  CTest runs it both ways (test_rpc and test_rpc_mbedtls).  With
+ * AU_RPC_PEER=DIR the program is that peer instead: a server on
+ * AU_TLS_ENGINE with the certificates in DIR, which prints its port and
+ * serves until its standard input closes.  AU_RPC_FILTER=PATTERN runs
+ * only the cases whose names match (cmocka's * and ?).
  */
 #include <sys/wait.h>
 
@@ -43,6 +52,7 @@ struct fixture {
 	Au__V1__AdminService_Service admin_svc;
 	struct rpc_server           *srv;
 	char                         url[64];
+	enum rpc_tls_engine          engine; /* from AU_TLS_ENGINE */
 };
 
 static const char *
@@ -221,15 +231,18 @@ server_start(struct fixture *f, const uint8_t key[SIG_MAC_KEY_BYTES],
 	conf.identify = identify;
 	conf.identify_arg = f;
 	conf.authorize = authorize;
+	conf.tls_engine = f->engine;
 	if ((st = rpc_server_new(&conf, svcs, 2, out, &err)) != AU_OK ||
 	    (st = rpc_server_start(*out, &err)) != AU_OK)
 		fprintf(stderr, "server: %s\n", au_err_str(&err));
 	return st;
 }
 
+/* A client of the server at url with certificate name in certdir. */
 static struct rpc_client *
-client_new(struct fixture *f, const char *certdir, const char *name,
-    const uint8_t *sk, const char *server_name, uint32_t timeout_ms)
+client_new_at(struct fixture *f, const char *url, const char *certdir,
+    const char *name, const uint8_t *sk, const char *server_name,
+    uint32_t timeout_ms)
 {
 	struct rpc_client_conf conf = {0};
 	struct rpc_client     *c = NULL;
@@ -238,15 +251,24 @@ client_new(struct fixture *f, const char *certdir, const char *name,
 
 	snprintf(cert, sizeof(cert), "%s.crt", name);
 	snprintf(key, sizeof(key), "%s.key", name);
-	conf.url = f->url;
+	conf.url = url;
 	conf.ca_file = fpath(f, 3, certdir, "ca.crt");
 	conf.cert_file = fpath(f, 4, certdir, cert);
 	conf.key_file = fpath(f, 5, certdir, key);
 	conf.server_name = server_name != NULL ? server_name : "localhost";
 	memcpy(conf.identity_sk, sk, SIG_SECKEY_BYTES);
 	conf.timeout_ms = timeout_ms;
+	conf.tls_engine = f->engine;
 	assert_int_equal(rpc_client_new(&conf, &c, &err), AU_OK);
 	return c;
+}
+
+static struct rpc_client *
+client_new(struct fixture *f, const char *certdir, const char *name,
+    const uint8_t *sk, const char *server_name, uint32_t timeout_ms)
+{
+	return client_new_at(
+	    f, f->url, certdir, name, sk, server_name, timeout_ms);
 }
 
 static enum au_status
@@ -276,20 +298,58 @@ ping_retry_unavailable(struct rpc_client *c, struct rpc_result *res)
 	return st;
 }
 
+/* The engine AU_TLS_ENGINE names (RPC_TLS_DEFAULT when unset). */
+static enum rpc_tls_engine
+env_engine(void)
+{
+	const char         *e = getenv("AU_TLS_ENGINE");
+	enum rpc_tls_engine eng = RPC_TLS_DEFAULT;
+
+	if (e != NULL && *e != '\0' && rpc_tls_engine_parse(e, &eng) != AU_OK) {
+		fprintf(
+		    stderr, "AU_TLS_ENGINE=%s: not openssl or mbedtls\n", e);
+		exit(2);
+	}
+	return eng;
+}
+
+/* old.crt and old.key in dir: a client certificate of dir's CA that
+ * expired yesterday. */
 static int
-group_setup(void **state)
+mk_expired(const char *dir)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd),
+	    "cd '%s' && umask 077 && "
+	    "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 "
+	    "-out old.key 2>/dev/null && "
+	    "openssl req -new -key old.key -subj /CN=old -out old.csr && "
+	    "openssl x509 -req -in old.csr -CA ca.crt -CAkey ca.key "
+	    "-CAcreateserial -days -1 -out old.crt 2>/dev/null",
+	    dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* The fixture without its server: keys, services, and the certificates
+ * in dir (NULL: made in a new temporary directory). */
+static struct fixture *
+fixture_new(const char *dir)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	if (f == NULL || sig_init() != AU_OK)
-		return -1;
-	log_init("test_rpc", 1, 0);
-	if (au_test_mkdtemp(f->dir, sizeof(f->dir), "rpc"))
-		return -1;
+		return NULL;
+	f->engine = env_engine();
+	if (dir != NULL)
+		snprintf(f->dir, sizeof(f->dir), "%s", dir);
+	else if (au_test_mkdtemp(f->dir, sizeof(f->dir), "rpc"))
+		return NULL;
 	snprintf(f->other, sizeof(f->other), "%s/other", f->dir);
-	if (au_test_mkcerts(f->dir, "host admin") ||
-	    au_test_mkcerts(f->other, "host"))
-		return -1;
+	if (dir == NULL &&
+	    (au_test_mkcerts(f->dir, "host admin") ||
+	        au_test_mkcerts(f->other, "host") || mk_expired(f->dir)))
+		return NULL;
 	sig_keypair(f->admin_pk, f->admin_sk);
 	sig_keypair(f->banned_pk, f->banned_sk);
 	{
@@ -301,6 +361,17 @@ group_setup(void **state)
 	    (Au__V1__HostService_Service)AU__V1__HOST_SERVICE__INIT(h_);
 	au__v1__admin_service__init(&f->admin_svc, NULL);
 	f->admin_svc.set_version = h_set_version;
+	return f;
+}
+
+static int
+group_setup(void **state)
+{
+	struct fixture *f;
+
+	log_init("test_rpc", 1, 0);
+	if ((f = fixture_new(NULL)) == NULL)
+		return -1;
 	if (server_start(f, f->token_key, 64 * 1024, 0, &f->srv) != AU_OK)
 		return -1;
 	snprintf(f->url, sizeof(f->url), "tls+tcp://127.0.0.1:%d",
@@ -631,6 +702,7 @@ test_tls_client_from_other_ca(void **state)
 	conf.server_name = "localhost";
 	memcpy(conf.identity_sk, f->host_sk, SIG_SECKEY_BYTES);
 	conf.timeout_ms = 3000;
+	conf.tls_engine = f->engine;
 	assert_int_equal(rpc_client_new(&conf, &c, NULL), AU_OK);
 	assert_int_equal(ping(c, &res), AU_UNAVAILABLE);
 	assert_non_null(strstr(au_err_str(&res.err), "TLS"));
@@ -638,7 +710,8 @@ test_tls_client_from_other_ca(void **state)
 	rpc_client_free(c);
 }
 
-/* A raw dialer without a client certificate never gets a connection. */
+/* A raw dialer without a client certificate never gets a connection
+ * (exact status per engine). */
 static void
 test_tls_no_client_cert(void **state)
 {
@@ -657,9 +730,13 @@ test_tls_no_client_cert(void **state)
 	assert_int_equal(nng_dialer_create(&d, s, f->url), 0);
 	assert_int_equal(nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, cfg), 0);
 	rv = nng_dialer_start(d, 0);
-	assert_true(rv == NNG_ECLOSED || rv == NNG_ECONNSHUT ||
-	            rv == NNG_ECRYPTO || rv == NNG_EPEERAUTH ||
-	            rv == NNG_ECONNRESET);
+	/* TLS 1.2 has no "certificate required" alert: OpenSSL's client
+	 * reads a handshake_failure alert, which it cannot tell from other
+	 * handshake failures; mbedtls's client only sees the close. */
+	if (rpc_tls_engine_active() == RPC_TLS_OPENSSL)
+		assert_int_equal(rv, NNG_ECRYPTO);
+	else
+		assert_int_equal(rv, NNG_ECONNSHUT);
 	(void)nngclose(s, NNGCLOSE_WAIT_MS, NULL, NULL);
 	nng_tls_config_free(cfg);
 }
@@ -1207,6 +1284,221 @@ test_huge_frame_header(void **state)
 	rpc_client_free(c);
 }
 
+/* ---------------------------------------------------------- engines */
+
+/* The engine a run asks for is the one the process runs. */
+static void
+test_tls_engine_active(void **state)
+{
+	struct fixture     *f = *state;
+	enum rpc_tls_engine want =
+	    f->engine == RPC_TLS_DEFAULT ? RPC_TLS_DEFAULT_ENGINE : f->engine;
+
+	assert_int_equal(rpc_tls_engine_active(), want);
+	/* Asking for the other one later changes nothing (and logs). */
+	assert_int_equal(
+	    rpc_tls_engine_use(
+	        want == RPC_TLS_OPENSSL ? RPC_TLS_MBEDTLS : RPC_TLS_OPENSSL),
+	    want);
+	assert_string_equal(rpc_tls_engine_name(RPC_TLS_OPENSSL), "openssl");
+	assert_string_equal(rpc_tls_engine_name(RPC_TLS_MBEDTLS), "mbedtls");
+}
+
+/* What a client on our engine says when meta refused its certificate or
+ * it refused meta's: OpenSSL tells a refused certificate from a dropped
+ * connection (NNG_EPEERAUTH); mbedtls 2.28 often cannot. */
+static void
+assert_refused(struct fixture *f, const struct rpc_result *res)
+{
+	const char *msg = au_err_str(&res->err);
+
+	assert_int_equal(res->status, AU_UNAVAILABLE);
+	assert_non_null(strstr(msg, "TLS"));
+	if (rpc_tls_engine_active() == RPC_TLS_OPENSSL)
+		assert_non_null(strstr(msg, "TLS handshake failed: a "
+		                            "certificate was refused"));
+	(void)f;
+}
+
+/* A client certificate of the right CA that expired yesterday. */
+static void
+test_tls_expired_client_cert(void **state)
+{
+	struct fixture    *f = *state;
+	struct rpc_client *c =
+	    client_new(f, f->dir, "old", f->host_sk, NULL, 3000);
+	struct rpc_result res = RPC_RESULT_INIT;
+
+	assert_int_equal(ping(c, &res), AU_UNAVAILABLE);
+	assert_refused(f, &res);
+	rpc_result_fini(&res);
+	rpc_client_free(c);
+}
+
+/* mbedtls 2.28 takes a certificate with another's key; the handshake
+ * then fails. */
+static void
+key_mismatch_mbedtls(struct fixture *f, const struct rpc_client_conf *cc)
+{
+	struct rpc_client     *c = NULL;
+	struct rpc_result      res = RPC_RESULT_INIT;
+	struct rpc_client_conf conf = *cc;
+
+	conf.url = f->url;
+	conf.timeout_ms = 3000;
+	assert_int_equal(rpc_client_new(&conf, &c, NULL), AU_OK);
+	assert_int_equal(ping(c, &res), AU_UNAVAILABLE);
+	assert_non_null(strstr(au_err_str(&res.err), "TLS"));
+	rpc_result_fini(&res);
+	rpc_client_free(c);
+}
+
+/* A certificate with another certificate's key is refused before any
+ * connection, on both sides, with exact status and message (OpenSSL). */
+static void
+test_tls_key_mismatch(void **state)
+{
+	struct fixture        *f = *state;
+	struct rpc_client_conf cc = {0};
+	struct rpc_server_conf sc = {0};
+	struct rpc_client     *c = NULL;
+	struct rpc_server     *srv = NULL;
+	ProtobufCService      *svcs[] = {&f->host_svc.base};
+	struct au_err          err = AU_ERR_INIT;
+	char                   want[512];
+
+	cc.url = f->url;
+	cc.ca_file = fpath(f, 3, f->dir, "ca.crt");
+	cc.cert_file = fpath(f, 4, f->dir, "host.crt");
+	cc.key_file = fpath(f, 5, f->dir, "admin.key");
+	cc.server_name = "localhost";
+	cc.tls_engine = f->engine;
+	if (rpc_tls_engine_active() == RPC_TLS_MBEDTLS) {
+		key_mismatch_mbedtls(f, &cc);
+		return;
+	}
+	assert_int_equal(rpc_client_new(&cc, &c, &err), AU_INVALID_ARGUMENT);
+	assert_null(c);
+	snprintf(want, sizeof(want),
+	    "connect %s: tls: certificate %s with key %s: Invalid argument",
+	    f->url, cc.cert_file, cc.key_file);
+	assert_string_equal(au_err_str(&err), want);
+	sc.url = "tls+tcp://127.0.0.1:0";
+	sc.ca_file = cc.ca_file;
+	sc.cert_file = fpath(f, 6, f->dir, "meta.crt");
+	sc.key_file = cc.key_file;
+	sc.identify = identify;
+	sc.identify_arg = f;
+	sc.authorize = authorize;
+	sc.tls_engine = f->engine;
+	assert_int_equal(
+	    rpc_server_new(&sc, svcs, 1, &srv, &err), AU_INVALID_ARGUMENT);
+	assert_null(srv);
+	assert_non_null(strstr(au_err_str(&err), "Invalid argument"));
+}
+
+/* The peer process: the other engine's server, on our certificates. */
+struct peer {
+	pid_t pid;
+	int   in;  /* its standard input: closing it stops it */
+	FILE *out; /* its standard output: the port */
+	char  url[64];
+};
+
+static void
+peer_start(struct fixture *f, enum rpc_tls_engine engine, struct peer *p)
+{
+	int  to[2], from[2], port = 0;
+	char line[32];
+
+	assert_int_equal(pipe(to), 0);
+	assert_int_equal(pipe(from), 0);
+	assert_true((p->pid = fork()) >= 0);
+	if (p->pid == 0) {
+		dup2(to[0], 0);
+		dup2(from[1], 1);
+		close(to[1]);
+		close(from[0]);
+		setenv("AU_TLS_ENGINE", rpc_tls_engine_name(engine), 1);
+		setenv("AU_RPC_PEER", f->dir, 1);
+		execl("/proc/self/exe", "test_rpc", (char *)NULL);
+		_exit(127);
+	}
+	close(to[0]);
+	close(from[1]);
+	p->in = to[1];
+	assert_non_null(p->out = fdopen(from[0], "r"));
+	assert_non_null(fgets(line, sizeof(line), p->out));
+	assert_int_equal(sscanf(line, "%d", &port), 1);
+	snprintf(p->url, sizeof(p->url), "tls+tcp://127.0.0.1:%d", port);
+}
+
+static void
+peer_stop(struct peer *p)
+{
+	int status;
+
+	close(p->in);
+	fclose(p->out);
+	assert_int_equal(waitpid(p->pid, &status, 0), p->pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* Our engine's client against the other engine's server (run both ways,
+ * one per registration): a good call, then certificates refused. */
+static void
+test_tls_mixed_pair(void **state)
+{
+	struct fixture     *f = *state;
+	struct peer         p;
+	struct rpc_client  *c;
+	struct rpc_result   res = RPC_RESULT_INIT;
+	enum rpc_tls_engine other = rpc_tls_engine_active() == RPC_TLS_OPENSSL
+	                                ? RPC_TLS_MBEDTLS
+	                                : RPC_TLS_OPENSSL;
+
+	peer_start(f, other, &p);
+	c = client_new_at(f, p.url, f->dir, "host", f->host_sk, NULL, 5000);
+	assert_int_equal(ping(c, &res), AU_OK);
+	assert_string_equal(
+	    ((Au__V1__PingReply *)res.reply)->caller_role, "host");
+	rpc_result_fini(&res);
+	rpc_client_free(c);
+	c = client_new_at(f, p.url, f->dir, "old", f->host_sk, NULL, 3000);
+	assert_int_equal(ping(c, &res), AU_UNAVAILABLE);
+	assert_refused(f, &res);
+	rpc_result_fini(&res);
+	rpc_client_free(c);
+	c = client_new_at(
+	    f, p.url, f->dir, "host", f->host_sk, "meta.example", 3000);
+	assert_int_equal(ping(c, &res), AU_UNAVAILABLE);
+	assert_refused(f, &res);
+	rpc_result_fini(&res);
+	rpc_client_free(c);
+	peer_stop(&p);
+}
+
+/* AU_RPC_PEER: serve on AU_TLS_ENGINE until stdin closes; exit status. */
+static int
+peer_main(const char *dir)
+{
+	struct fixture *f;
+	char            buf[64];
+
+	log_init("test_rpc peer", 1, 0);
+	if ((f = fixture_new(dir)) == NULL ||
+	    server_start(f, f->token_key, 64 * 1024, 0, &f->srv) != AU_OK)
+		return 1;
+	printf("%d\n", rpc_server_port(f->srv));
+	fflush(stdout);
+	while (read(0, buf, sizeof(buf)) > 0)
+		;
+	rpc_server_free(f->srv);
+	free(f);
+	return 0;
+}
+
 int
 main(void)
 {
@@ -1222,6 +1514,10 @@ main(void)
 	    cmocka_unit_test(test_tls_ip_server_name),
 	    cmocka_unit_test(test_tls_client_from_other_ca),
 	    cmocka_unit_test(test_tls_no_client_cert),
+	    cmocka_unit_test(test_tls_engine_active),
+	    cmocka_unit_test(test_tls_expired_client_cert),
+	    cmocka_unit_test(test_tls_key_mismatch),
+	    cmocka_unit_test(test_tls_mixed_pair),
 	    cmocka_unit_test(test_replay_and_bad_signature),
 	    cmocka_unit_test(test_tokens),
 	    cmocka_unit_test(test_newer_protocol),
@@ -1233,6 +1529,31 @@ main(void)
 	    cmocka_unit_test(test_huge_frame_header),
 	};
 
+	const struct CMUnitTest tls_tests[] = {
+	    cmocka_unit_test(test_tls_engine_active),
+	    cmocka_unit_test(test_tls_wrong_server_name),
+	    cmocka_unit_test(test_tls_ip_server_name),
+	    cmocka_unit_test(test_tls_client_from_other_ca),
+	    cmocka_unit_test(test_tls_no_client_cert),
+	    cmocka_unit_test(test_tls_expired_client_cert),
+	    cmocka_unit_test(test_tls_key_mismatch),
+	    cmocka_unit_test(test_tls_mixed_pair),
+	    cmocka_unit_test(test_garbage_and_truncation),
+	    cmocka_unit_test(test_oversized),
+	    cmocka_unit_test(test_non_reading_client),
+	    cmocka_unit_test(test_huge_frame_header),
+	};
+	const char *engine = getenv("AU_TLS_ENGINE");
+
 	signal(SIGPIPE, SIG_IGN); /* as every rpc program (rpc.h) */
+	if (getenv("AU_RPC_PEER") != NULL)
+		return peer_main(getenv("AU_RPC_PEER"));
+	if (getenv("AU_RPC_FILTER") != NULL) /* one case, by name pattern */
+		cmocka_set_test_filter(getenv("AU_RPC_FILTER"));
+	if (getenv("AU_RPC_SKIP") != NULL)
+		cmocka_set_skip_filter(getenv("AU_RPC_SKIP"));
+	if (engine != NULL && *engine != '\0')
+		return cmocka_run_group_tests_name(
+		    engine, tls_tests, group_setup, group_teardown);
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
