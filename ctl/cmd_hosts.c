@@ -171,8 +171,9 @@ pages_take(struct pages *p, const Au__V1__ListHostsReply *rep)
 	    p->hosts, (p->nhosts + rep->n_hosts + 1) * sizeof(*p->hosts));
 	if (p->hosts == NULL)
 		abort();
-	memcpy(
-	    p->hosts + p->nhosts, rep->hosts, rep->n_hosts * sizeof(*p->hosts));
+	if (rep->n_hosts > 0) /* an empty page has no array at all */
+		memcpy(p->hosts + p->nhosts, rep->hosts,
+		    rep->n_hosts * sizeof(*p->hosts));
 	p->nhosts += rep->n_hosts;
 	if (rep->has_now_ms && p->now_ms == 0)
 		p->now_ms = rep->now_ms;
