@@ -22,6 +22,7 @@ T_NAME=$(basename "$0" .sh)
 
 t_cleanup() {
 	local rc=$? f
+	kill "$T_WATCHDOG" 2>/dev/null || true
 	if [ "${#T_PIDS[@]}" -gt 0 ]; then
 		proc_stop "${T_PIDS[@]}"
 	fi
@@ -42,6 +43,23 @@ t_cleanup() {
 }
 trap t_cleanup EXIT
 trap 'exit 130' INT TERM
+
+# A deadline of the test's own, below CTest's (300 s): when CTest kills a
+# test, its cleanup does not run, so its processes, its temporary folder
+# and its logs would be lost.  Past T_DEADLINE seconds the test says so and
+# ends itself through the trap above, which stops what it started and
+# prints the logs.
+# The wait is bash's own `read -t` on a FIFO nobody writes to, so no child
+# process outlives a killed watchdog.
+mkfifo "$T/.watchdog"
+(
+	trap - EXIT
+	exec 3<> "$T/.watchdog"
+	read -r -t "${T_DEADLINE:-270}" -u 3 _ && exit 0
+	echo "$T_NAME: FAIL: still running after ${T_DEADLINE:-270} s" >&2
+	kill -TERM $$
+) &
+T_WATCHDOG=$!
 
 fail() {
 	echo "$T_NAME: FAIL: $*" >&2
