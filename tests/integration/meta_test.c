@@ -9,18 +9,12 @@
  * issue 9: HostShow's drill-down, Retry tokens in heartbeat replies, stop
  * and remove without a version, failure that is about the current target.
  */
-#include <sys/prctl.h>
-#include <sys/stat.h>
-#include <sys/types.h>
 #include <sys/wait.h>
 
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "au.pb-c.h"
 #include "au_test.h"
@@ -30,119 +24,23 @@
 #define HOST_SVC &au__v1__host_service__descriptor
 #define ADMIN_SVC &au__v1__admin_service__descriptor
 
-struct env {
-	char    dir[64];
-	char    conf[128];
-	pid_t   pid;
-	int     port;
-	uint8_t admin_pk[SIG_PUBKEY_BYTES], admin_sk[SIG_SECKEY_BYTES];
-	uint8_t rel_pk[SIG_PUBKEY_BYTES], rel_sk[SIG_SECKEY_BYTES];
-};
-
-static void
-sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
-
-static void
-write_conf(struct env *e, const char *extra)
-{
-	char  hex[2 * SIG_PUBKEY_BYTES + 1], rel[2 * SIG_PUBKEY_BYTES + 1];
-	FILE *fp = fopen(e->conf, "w");
-
-	assert_non_null(fp);
-	sig_hex_encode(hex, sizeof(hex), e->admin_pk, sizeof(e->admin_pk));
-	sig_hex_encode(rel, sizeof(rel), e->rel_pk, sizeof(e->rel_pk));
-	fprintf(fp,
-	    "[meta]\nlisten = tls+tcp://127.0.0.1:%d\nca = %s/certs/ca.crt\n"
-	    "cert = %s/certs/meta.crt\nkey = %s/certs/meta.key\n"
-	    "datadir = %s/data\ninterval = 1\nfailed_grace = 1\n%s"
-	    "[admin]\nalice = %s\n[release]\nci = %s\n",
-	    e->port, e->dir, e->dir, e->dir, e->dir, extra, hex, rel);
-	fclose(fp);
-}
-
-static int
-read_port(const struct env *e)
-{
-	char  path[128];
-	int   port = 0;
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/data/meta.port", e->dir);
-	if ((fp = fopen(path, "r")) == NULL)
-		return 0;
-	if (fscanf(fp, "%d", &port) != 1)
-		port = 0;
-	fclose(fp);
-	return port;
-}
-
-static void
-start_meta(struct env *e)
-{
-	char path[128], bin[256], log[128];
-	int  i, fd;
-
-	snprintf(path, sizeof(path), "%s/data/meta.port", e->dir);
-	unlink(path);
-	snprintf(bin, sizeof(bin), "%s/meta", getenv("AU_BIN"));
-	snprintf(log, sizeof(log), "%s/meta.log", e->dir);
-	e->pid = fork();
-	assert_true(e->pid >= 0);
-	if (e->pid == 0) {
-		/* cmocka skips teardown after a failure: meta must not
-		 * outlive this test program. */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-		dup2(fd, 2);
-		dup2(fd, 1);
-		execl(bin, "meta", "-d", "-c", e->conf, (char *)NULL);
-		_exit(127);
-	}
-	for (i = 0; i < 200 && (e->port = read_port(e)) == 0; i++)
-		sleep_ms(50);
-	assert_true(e->port > 0);
-}
-
-static void
-stop_meta(struct env *e, int signo)
-{
-	int status = 0;
-
-	if (e->pid <= 0)
-		return;
-	kill(e->pid, signo);
-	waitpid(e->pid, &status, 0);
-	if (signo == SIGTERM)
-		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	e->pid = 0;
-}
+/* What every test's config has besides au_test_meta_write_conf's lines. */
+#define CONF_EXTRA "failed_grace = 1\n"
 
 static int
 setup(void **state)
 {
-	struct env *e = calloc(1, sizeof(*e));
-	char        certs[sizeof(e->dir) + 8];
+	struct au_test_meta *e = calloc(1, sizeof(*e));
+	char                 dir[sizeof(e->dir)];
 
-	assert_int_equal(sig_init(), AU_OK);
 	/* Under the run's directory, removed by main() even after a
 	 * failure (cmocka skips teardown then). */
-	snprintf(
-	    e->dir, sizeof(e->dir), "%s/t.XXXXXX", getenv("META_TEST_DIR"));
-	assert_non_null(mkdtemp(e->dir));
-	snprintf(certs, sizeof(certs), "%s/certs", e->dir);
-	assert_int_equal(au_test_mkcerts(certs, NULL), 0);
-	snprintf(e->conf, sizeof(e->conf), "%s/meta.conf", e->dir);
-	sig_keypair(e->admin_pk, e->admin_sk);
-	sig_keypair(e->rel_pk, e->rel_sk);
-	e->port = 0;
-	write_conf(e, "");
-	start_meta(e);
-	write_conf(e, ""); /* pin the port for restarts */
+	snprintf(dir, sizeof(dir), "%s/t.XXXXXX", getenv("META_TEST_DIR"));
+	assert_non_null(mkdtemp(dir));
+	au_test_meta_init(e, dir);
+	au_test_meta_write_conf(e, CONF_EXTRA);
+	au_test_meta_start(e);
+	au_test_meta_write_conf(e, CONF_EXTRA); /* pin the port for restarts */
 	*state = e;
 	return 0;
 }
@@ -150,36 +48,13 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	struct env *e = *state;
-	int         rv;
+	struct au_test_meta *e = *state;
+	int                  rv;
 
-	stop_meta(e, SIGTERM);
+	au_test_meta_stop(e, SIGTERM);
 	rv = au_test_rmtree(e->dir);
 	free(e);
 	return rv;
-}
-
-static struct rpc_client *
-client(struct env *e, const uint8_t sk[SIG_SECKEY_BYTES], const char *cert)
-{
-	struct rpc_client_conf cc;
-	struct rpc_client     *c = NULL;
-	char                   url[64], ca[128], crt[128], key[128];
-
-	memset(&cc, 0, sizeof(cc));
-	snprintf(url, sizeof(url), "tls+tcp://127.0.0.1:%d", e->port);
-	snprintf(ca, sizeof(ca), "%s/certs/ca.crt", e->dir);
-	snprintf(crt, sizeof(crt), "%s/certs/%s.crt", e->dir, cert);
-	snprintf(key, sizeof(key), "%s/certs/%s.key", e->dir, cert);
-	cc.url = url;
-	cc.ca_file = ca;
-	cc.cert_file = crt;
-	cc.key_file = key;
-	cc.server_name = "localhost";
-	memcpy(cc.identity_sk, sk, SIG_SECKEY_BYTES);
-	cc.timeout_ms = 10000;
-	assert_int_equal(rpc_client_new(&cc, &c, NULL), AU_OK);
-	return c;
 }
 
 /* A heartbeat with one agent; returns the status, fills *state. */
@@ -286,16 +161,16 @@ count_rules(struct rpc_client *admin)
 static void
 test_enrollment(void **state)
 {
-	struct env        *e = *state;
-	uint8_t            pk1[32], sk1[64], pk2[32], sk2[64];
-	struct rpc_client *h1, *h2, *admin;
-	int                st = 0;
+	struct au_test_meta *e = *state;
+	uint8_t              pk1[32], sk1[64], pk2[32], sk2[64];
+	struct rpc_client   *h1, *h2, *admin;
+	int                  st = 0;
 
 	sig_keypair(pk1, sk1);
 	sig_keypair(pk2, sk2);
-	h1 = client(e, sk1, "host");
-	h2 = client(e, sk2, "host");
-	admin = client(e, e->admin_sk, "admin");
+	h1 = au_test_meta_client(e, sk1, "host");
+	h2 = au_test_meta_client(e, sk2, "host");
+	admin = au_test_meta_client(e, e->admin_sk, "admin");
 	/* Unknown key: pending, bound to that key. */
 	assert_int_equal(hb_simple(h1, "web-1", &st), AU_OK);
 	assert_int_equal(st, AU__V1__HOST_STATE__PENDING);
@@ -330,7 +205,7 @@ test_enrollment(void **state)
 static void
 test_rules_desired(void **state)
 {
-	struct env             *e = *state;
+	struct au_test_meta    *e = *state;
 	uint8_t                 pk[32], sk[64];
 	struct rpc_client      *h, *admin;
 	struct rpc_result       res = RPC_RESULT_INIT;
@@ -338,8 +213,8 @@ test_rules_desired(void **state)
 	int                     st = 0;
 
 	sig_keypair(pk, sk);
-	h = client(e, sk, "host");
-	admin = client(e, e->admin_sk, "admin");
+	h = au_test_meta_client(e, sk, "host");
+	admin = au_test_meta_client(e, e->admin_sk, "admin");
 	assert_int_equal(host_action(admin, OP_ADD, "db-1", pk), AU_OK);
 	/* START needs an uploaded package. */
 	assert_int_equal(set_version(admin, "nodex", "1.4.2",
@@ -400,7 +275,7 @@ report(struct rpc_client *c, const char *host, const char *id, int outcome,
 static void
 test_report_once_and_failed(void **state)
 {
-	struct env              *e = *state;
+	struct au_test_meta     *e = *state;
 	uint8_t                  pk[32], sk[64], pk2[32], sk2[64];
 	struct rpc_client       *h, *h2, *admin;
 	Au__V1__ListHostsRequest req = AU__V1__LIST_HOSTS_REQUEST__INIT;
@@ -410,9 +285,9 @@ test_report_once_and_failed(void **state)
 
 	sig_keypair(pk, sk);
 	sig_keypair(pk2, sk2);
-	h = client(e, sk, "host");
-	h2 = client(e, sk2, "host");
-	admin = client(e, e->admin_sk, "admin");
+	h = au_test_meta_client(e, sk, "host");
+	h2 = au_test_meta_client(e, sk2, "host");
+	admin = au_test_meta_client(e, e->admin_sk, "admin");
 	assert_int_equal(host_action(admin, OP_ADD, "app-1", pk), AU_OK);
 	assert_int_equal(host_action(admin, OP_ADD, "app-2", pk2), AU_OK);
 	assert_int_equal(hb_simple(h, "app-1", &st), AU_OK);
@@ -450,7 +325,7 @@ test_report_once_and_failed(void **state)
 static void
 test_status_and_audit(void **state)
 {
-	struct env           *e = *state;
+	struct au_test_meta  *e = *state;
 	uint8_t               pk[32], sk[64];
 	struct rpc_client    *h, *admin;
 	Au__V1__StatusRequest sreq = AU__V1__STATUS_REQUEST__INIT;
@@ -461,8 +336,8 @@ test_status_and_audit(void **state)
 	int                   st = 0;
 
 	sig_keypair(pk, sk);
-	h = client(e, sk, "host");
-	admin = client(e, e->admin_sk, "admin");
+	h = au_test_meta_client(e, sk, "host");
+	admin = au_test_meta_client(e, e->admin_sk, "admin");
 	assert_int_equal(host_action(admin, OP_ADD, "st-1", pk), AU_OK);
 	assert_int_equal(set_version(admin, "nodex", "1.0.0",
 	                     AU__V1__ACTION__STOP, NULL, &res),
@@ -500,18 +375,18 @@ test_status_and_audit(void **state)
 static void
 test_sigkill_durable(void **state)
 {
-	struct env        *e = *state;
-	struct rpc_client *admin = client(e, e->admin_sk, "admin");
+	struct au_test_meta *e = *state;
+	struct rpc_client *admin = au_test_meta_client(e, e->admin_sk, "admin");
 	struct rpc_result  res = RPC_RESULT_INIT;
 
 	assert_int_equal(set_version(admin, "logd", "2.0.0",
 	                     AU__V1__ACTION__STOP, "web-", &res),
 	    AU_OK);
 	rpc_result_fini(&res);
-	stop_meta(e, SIGKILL);
+	au_test_meta_stop(e, SIGKILL);
 	rpc_client_free(admin);
-	start_meta(e);
-	admin = client(e, e->admin_sk, "admin");
+	au_test_meta_start(e);
+	admin = au_test_meta_client(e, e->admin_sk, "admin");
 	assert_int_equal(count_rules(admin), 1);
 	rpc_client_free(admin);
 }
@@ -520,25 +395,25 @@ test_sigkill_durable(void **state)
 static void
 test_sighup_broken(void **state)
 {
-	struct env        *e = *state;
-	struct rpc_client *admin;
-	FILE              *fp;
-	int                i;
+	struct au_test_meta *e = *state;
+	struct rpc_client   *admin;
+	FILE                *fp;
+	int                  i;
 
 	fp = fopen(e->conf, "a");
 	assert_non_null(fp);
 	fputs("[bogus]\nnot a key line\n", fp);
 	fclose(fp);
 	kill(e->pid, SIGHUP);
-	sleep_ms(200);
+	au_test_sleep_ms(200);
 	assert_int_equal(waitpid(e->pid, &i, WNOHANG), 0);
-	admin = client(e, e->admin_sk, "admin");
+	admin = au_test_meta_client(e, e->admin_sk, "admin");
 	assert_int_equal(count_rules(admin), 0);
 	rpc_client_free(admin);
-	write_conf(e, "auto_accept = yes\n");
+	au_test_meta_write_conf(e, CONF_EXTRA "auto_accept = yes\n");
 	kill(e->pid, SIGHUP);
-	sleep_ms(200);
-	admin = client(e, e->admin_sk, "admin");
+	au_test_sleep_ms(200);
+	admin = au_test_meta_client(e, e->admin_sk, "admin");
 	assert_int_equal(count_rules(admin), 0);
 	rpc_client_free(admin);
 }
@@ -546,16 +421,16 @@ test_sighup_broken(void **state)
 static void
 test_auto_accept_after_reload(void **state)
 {
-	struct env        *e = *state;
-	uint8_t            pk[32], sk[64];
-	struct rpc_client *h;
-	int                st = 0;
+	struct au_test_meta *e = *state;
+	uint8_t              pk[32], sk[64];
+	struct rpc_client   *h;
+	int                  st = 0;
 
-	write_conf(e, "auto_accept = yes\n");
+	au_test_meta_write_conf(e, CONF_EXTRA "auto_accept = yes\n");
 	kill(e->pid, SIGHUP);
-	sleep_ms(300);
+	au_test_sleep_ms(300);
 	sig_keypair(pk, sk);
-	h = client(e, sk, "host");
+	h = au_test_meta_client(e, sk, "host");
 	assert_int_equal(hb_simple(h, "auto-1", &st), AU_OK);
 	assert_int_equal(st, AU__V1__HOST_STATE__ACCEPTED);
 	rpc_client_free(h);
@@ -584,7 +459,7 @@ ping(struct rpc_client *c, char *name, size_t namesz, char *role, size_t rolesz)
 static void
 test_admin_misc(void **state)
 {
-	struct env                 *e = *state;
+	struct au_test_meta        *e = *state;
 	uint8_t                     pk[32], sk[64];
 	struct rpc_client          *admin, *rel, *h;
 	struct rpc_result           res = RPC_RESULT_INIT;
@@ -600,9 +475,9 @@ test_admin_misc(void **state)
 	int                         st = 0;
 
 	sig_keypair(pk, sk);
-	admin = client(e, e->admin_sk, "admin");
-	rel = client(e, e->rel_sk, "release");
-	h = client(e, sk, "host");
+	admin = au_test_meta_client(e, e->admin_sk, "admin");
+	rel = au_test_meta_client(e, e->rel_sk, "release");
+	h = au_test_meta_client(e, sk, "host");
 	assert_int_equal(
 	    ping(admin, name, sizeof(name), role, sizeof(role)), AU_OK);
 	assert_string_equal(name, "alice");
@@ -732,7 +607,7 @@ host_show(struct rpc_client *admin, const char *host, uint32_t per,
 static void
 test_host_show(void **state)
 {
-	struct env            *e = *state;
+	struct au_test_meta   *e = *state;
 	uint8_t                pk[32], sk[64];
 	struct rpc_client     *h, *admin;
 	struct rpc_result      res = RPC_RESULT_INIT;
@@ -745,8 +620,8 @@ test_host_show(void **state)
 		tail[i] = i % 100 == 99 ? '\n' : (char)('a' + i % 26);
 	tail[4000] = '\0';
 	sig_keypair(pk, sk);
-	h = client(e, sk, "host");
-	admin = client(e, e->admin_sk, "admin");
+	h = au_test_meta_client(e, sk, "host");
+	admin = au_test_meta_client(e, e->admin_sk, "admin");
 	assert_int_equal(host_action(admin, OP_ADD, "hs-1", pk), AU_OK);
 	assert_int_equal(hb_simple(h, "hs-1", &st), AU_OK);
 	assert_int_equal(report_tail(h, "hs-1", "a", "1.1.0",
@@ -831,7 +706,7 @@ hb_retry(struct rpc_client *c, const char *host, const char *status)
 static void
 test_retry_failed(void **state)
 {
-	struct env          *e = *state;
+	struct au_test_meta *e = *state;
 	uint8_t              pk[3][32], sk[3][64];
 	struct rpc_client   *h[3], *admin;
 	struct rpc_result    res = RPC_RESULT_INIT;
@@ -841,14 +716,14 @@ test_retry_failed(void **state)
 	uint64_t             t1, t2;
 	int                  i;
 
-	admin = client(e, e->admin_sk, "admin");
+	admin = au_test_meta_client(e, e->admin_sk, "admin");
 	assert_int_equal(set_version(admin, "nodex", "1.2.0",
 	                     AU__V1__ACTION__STOP, NULL, &res),
 	    AU_OK);
 	rpc_result_fini(&res);
 	for (i = 0; i < 3; i++) {
 		sig_keypair(pk[i], sk[i]);
-		h[i] = client(e, sk[i], "host");
+		h[i] = au_test_meta_client(e, sk[i], "host");
 		assert_int_equal(
 		    host_action(admin, OP_ADD, names[i], pk[i]), AU_OK);
 		/* rt-2 runs what it was asked to stop, and says why. */
@@ -918,7 +793,7 @@ hb_desired(struct rpc_client *c, const char *host, struct rpc_result *res)
 static void
 test_stop_and_remove(void **state)
 {
-	struct env               *e = *state;
+	struct au_test_meta      *e = *state;
 	uint8_t                   pk[2][32], sk[2][64];
 	struct rpc_client        *h[2], *admin;
 	struct rpc_result         res = RPC_RESULT_INIT;
@@ -932,10 +807,10 @@ test_stop_and_remove(void **state)
 	char                     *hosts[1] = {"rm-2"};
 	int                       i;
 
-	admin = client(e, e->admin_sk, "admin");
+	admin = au_test_meta_client(e, e->admin_sk, "admin");
 	for (i = 0; i < 2; i++) {
 		sig_keypair(pk[i], sk[i]);
-		h[i] = client(e, sk[i], "host");
+		h[i] = au_test_meta_client(e, sk[i], "host");
 	}
 	assert_int_equal(host_action(admin, OP_ADD, "rm-1", pk[0]), AU_OK);
 	assert_int_equal(host_action(admin, OP_ADD, "rm-2", pk[1]), AU_OK);
@@ -1037,16 +912,16 @@ failed_hosts(
 static void
 test_failed_is_current(void **state)
 {
-	struct env        *e = *state;
-	uint8_t            pk[32], sk[64];
-	struct rpc_client *h, *admin;
-	struct rpc_result  res = RPC_RESULT_INIT;
-	char               failure[256] = "";
-	int                st = 0;
+	struct au_test_meta *e = *state;
+	uint8_t              pk[32], sk[64];
+	struct rpc_client   *h, *admin;
+	struct rpc_result    res = RPC_RESULT_INIT;
+	char                 failure[256] = "";
+	int                  st = 0;
 
 	sig_keypair(pk, sk);
-	h = client(e, sk, "host");
-	admin = client(e, e->admin_sk, "admin");
+	h = au_test_meta_client(e, sk, "host");
+	admin = au_test_meta_client(e, e->admin_sk, "admin");
 	assert_int_equal(host_action(admin, OP_ADD, "fc-1", pk), AU_OK);
 	assert_int_equal(set_version(admin, "nodex", "1.2.0",
 	                     AU__V1__ACTION__STOP, NULL, &res),
@@ -1077,7 +952,7 @@ test_failed_is_current(void **state)
 static void
 test_host_word(void **state)
 {
-	struct env              *e = *state;
+	struct au_test_meta     *e = *state;
 	uint8_t                  pk[32], sk[64];
 	struct rpc_client       *h, *admin;
 	struct rpc_result        res = RPC_RESULT_INIT;
@@ -1088,8 +963,8 @@ test_host_word(void **state)
 	Au__V1__HostAgent       *ha;
 
 	sig_keypair(pk, sk);
-	h = client(e, sk, "host");
-	admin = client(e, e->admin_sk, "admin");
+	h = au_test_meta_client(e, sk, "host");
+	admin = au_test_meta_client(e, e->admin_sk, "admin");
 	assert_int_equal(host_action(admin, OP_ADD, "hw-1", pk), AU_OK);
 	req.hostname = "hw-1";
 	a.name = "nodex";

@@ -16,18 +16,10 @@
  * meta mid-rollout: same state and wave after the restart, then on to the
  * end.
  */
-#include <sys/prctl.h>
-#include <sys/stat.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "au.pb-c.h"
 #include "au_test.h"
@@ -39,16 +31,13 @@
 #define NHOSTS 20
 #define AGENT "demo"
 #define WAIT_ROUNDS 600 /* fleet rounds before a wait gives up (~60 s) */
+/* meta.conf's lines besides those au_test_meta_write_conf always writes. */
+#define CONF_EXTRA "stale_after = 30\nauto_accept = yes\n"
 
 enum { RUNNING = 1, PAUSED = 2, HALTED = 3, DONE = 4, ABORTED = 5 };
 
 struct env {
-	char    dir[64];
-	char    conf[128];
-	pid_t   pid;
-	int     port;
-	uint8_t admin_pk[SIG_PUBKEY_BYTES], admin_sk[SIG_SECKEY_BYTES];
-	uint8_t rel_pk[SIG_PUBKEY_BYTES], rel_sk[SIG_SECKEY_BYTES];
+	struct au_test_meta meta;
 	/* The fleet: web-00 .. web-19. */
 	struct rpc_client *host[NHOSTS];
 	uint8_t            host_sk[NHOSTS][SIG_SECKEY_BYTES];
@@ -60,120 +49,17 @@ struct env {
 	struct rpc_client *admin;
 };
 
-static void
-sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
-
 /* ------------------------------------------------------------ meta */
-
-static void
-write_conf(struct env *e)
-{
-	char  hex[2 * SIG_PUBKEY_BYTES + 1], rel[2 * SIG_PUBKEY_BYTES + 1];
-	FILE *fp = fopen(e->conf, "w");
-
-	assert_non_null(fp);
-	sig_hex_encode(hex, sizeof(hex), e->admin_pk, sizeof(e->admin_pk));
-	sig_hex_encode(rel, sizeof(rel), e->rel_pk, sizeof(e->rel_pk));
-	fprintf(fp,
-	    "[meta]\nlisten = tls+tcp://127.0.0.1:%d\nca = %s/certs/ca.crt\n"
-	    "cert = %s/certs/meta.crt\nkey = %s/certs/meta.key\n"
-	    "datadir = %s/data\ninterval = 1\nstale_after = 30\n"
-	    "auto_accept = yes\n[admin]\nalice = %s\n[release]\nci = %s\n",
-	    e->port, e->dir, e->dir, e->dir, e->dir, hex, rel);
-	fclose(fp);
-}
-
-static int
-read_port(const struct env *e)
-{
-	char  path[128];
-	int   port = 0;
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/data/meta.port", e->dir);
-	if ((fp = fopen(path, "r")) == NULL)
-		return 0;
-	if (fscanf(fp, "%d", &port) != 1)
-		port = 0;
-	fclose(fp);
-	return port;
-}
-
-static void
-start_meta(struct env *e)
-{
-	char path[128], bin[256], log[128];
-	int  i, fd;
-
-	snprintf(path, sizeof(path), "%s/data/meta.port", e->dir);
-	unlink(path);
-	snprintf(bin, sizeof(bin), "%s/meta", getenv("AU_BIN"));
-	snprintf(log, sizeof(log), "%s/meta.log", e->dir);
-	e->pid = fork();
-	assert_true(e->pid >= 0);
-	if (e->pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-		dup2(fd, 2);
-		dup2(fd, 1);
-		execl(bin, "meta", "-d", "-c", e->conf, (char *)NULL);
-		_exit(127);
-	}
-	for (i = 0; i < 200 && (e->port = read_port(e)) == 0; i++)
-		sleep_ms(50);
-	assert_true(e->port > 0);
-}
-
-static void
-stop_meta(struct env *e, int signo)
-{
-	int status = 0;
-
-	if (e->pid <= 0)
-		return;
-	kill(e->pid, signo);
-	waitpid(e->pid, &status, 0);
-	if (signo == SIGTERM)
-		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	e->pid = 0;
-}
-
-static struct rpc_client *
-client(struct env *e, const uint8_t sk[SIG_SECKEY_BYTES], const char *cert)
-{
-	struct rpc_client_conf cc;
-	struct rpc_client     *c = NULL;
-	char                   url[64], ca[128], crt[128], key[128];
-
-	memset(&cc, 0, sizeof(cc));
-	snprintf(url, sizeof(url), "tls+tcp://127.0.0.1:%d", e->port);
-	snprintf(ca, sizeof(ca), "%s/certs/ca.crt", e->dir);
-	snprintf(crt, sizeof(crt), "%s/certs/%s.crt", e->dir, cert);
-	snprintf(key, sizeof(key), "%s/certs/%s.key", e->dir, cert);
-	cc.url = url;
-	cc.ca_file = ca;
-	cc.cert_file = crt;
-	cc.key_file = key;
-	cc.server_name = "localhost";
-	memcpy(cc.identity_sk, sk, SIG_SECKEY_BYTES);
-	cc.timeout_ms = 10000;
-	assert_int_equal(rpc_client_new(&cc, &c, NULL), AU_OK);
-	return c;
-}
 
 static void
 clients_open(struct env *e)
 {
 	int i;
 
-	e->admin = client(e, e->admin_sk, "admin");
+	e->admin = au_test_meta_client(&e->meta, e->meta.admin_sk, "admin");
 	for (i = 0; i < NHOSTS; i++)
-		e->host[i] = client(e, e->host_sk[i], "host");
+		e->host[i] =
+		    au_test_meta_client(&e->meta, e->host_sk[i], "host");
 }
 
 static void
@@ -199,7 +85,7 @@ upload(struct env *e, const char *version)
 
 	snprintf(data, sizeof(data), "package %s %s", AGENT, version);
 	man = au_test_manifest(AGENT, version, data, sizeof(data), 1,
-	    sizeof(data), e->rel_sk, &mlen);
+	    sizeof(data), e->meta.rel_sk, &mlen);
 	req.manifest.data = (uint8_t *)man;
 	req.manifest.len = mlen;
 	req.data.data = (uint8_t *)data;
@@ -431,7 +317,7 @@ wait_rollout(struct env *e, int state, uint32_t wave)
 		r = status(e, &res);
 		if ((int)r->state == state && r->wave >= wave)
 			break;
-		sleep_ms(50);
+		au_test_sleep_ms(50);
 	}
 	rpc_result_fini(&res);
 	if (i == WAIT_ROUNDS)
@@ -444,22 +330,17 @@ static int
 setup(void **state)
 {
 	struct env *e = calloc(1, sizeof(*e));
-	char        certs[sizeof(e->dir) + 8];
+	char        dir[sizeof(e->meta.dir)];
 	uint8_t     pk[SIG_PUBKEY_BYTES];
 	int         i;
 
-	assert_int_equal(sig_init(), AU_OK);
-	snprintf(
-	    e->dir, sizeof(e->dir), "%s/t.XXXXXX", getenv("ROLLOUT_TEST_DIR"));
-	assert_non_null(mkdtemp(e->dir));
-	snprintf(certs, sizeof(certs), "%s/certs", e->dir);
-	assert_int_equal(au_test_mkcerts(certs, NULL), 0);
-	snprintf(e->conf, sizeof(e->conf), "%s/meta.conf", e->dir);
-	sig_keypair(e->admin_pk, e->admin_sk);
-	sig_keypair(e->rel_pk, e->rel_sk);
-	write_conf(e);
-	start_meta(e);
-	write_conf(e); /* pin the port for restarts */
+	snprintf(dir, sizeof(dir), "%s/t.XXXXXX", getenv("ROLLOUT_TEST_DIR"));
+	assert_non_null(mkdtemp(dir));
+	au_test_meta_init(&e->meta, dir);
+	au_test_meta_write_conf(&e->meta, CONF_EXTRA);
+	au_test_meta_start(&e->meta);
+	/* Again, with the port meta got, to keep it across restarts. */
+	au_test_meta_write_conf(&e->meta, CONF_EXTRA);
 	for (i = 0; i < NHOSTS; i++) {
 		sig_keypair(pk, e->host_sk[i]);
 		snprintf(e->name[i], sizeof(e->name[i]), "web-%02d", i);
@@ -481,8 +362,9 @@ teardown(void **state)
 	int         rv;
 
 	clients_close(e);
-	stop_meta(e, SIGTERM);
-	rv = getenv("ROLLOUT_TEST_KEEP") == NULL ? au_test_rmtree(e->dir) : 0;
+	au_test_meta_stop(&e->meta, SIGTERM);
+	rv = getenv("ROLLOUT_TEST_KEEP") == NULL ? au_test_rmtree(e->meta.dir)
+	                                         : 0;
 	free(e);
 	return rv;
 }
@@ -672,8 +554,8 @@ test_halt_same_error(void **state)
 	assert_int_equal(r->wave_stats[0]->failed, 10);
 	/* SIGKILL: halted, same reason, the signatures rebuilt. */
 	clients_close(e);
-	stop_meta(e, SIGKILL);
-	start_meta(e);
+	au_test_meta_stop(&e->meta, SIGKILL);
+	au_test_meta_start(&e->meta);
 	clients_open(e);
 	r = status(e, &res);
 	assert_int_equal(r->state, HALTED);
@@ -709,7 +591,7 @@ test_pause_resume(void **state)
 	 * several bake periods. */
 	for (i = 0; i < 20; i++) {
 		fleet_round(e);
-		sleep_ms(100);
+		au_test_sleep_ms(100);
 	}
 	r = status(e, &res);
 	assert_int_equal(r->state, PAUSED);
@@ -778,8 +660,8 @@ test_sigkill_mid_rollout(void **state)
 	assert_int_equal(r->wave, 1);
 	started1 = r->wave_stats[1]->started_ms;
 	clients_close(e);
-	stop_meta(e, SIGKILL);
-	start_meta(e);
+	au_test_meta_stop(&e->meta, SIGKILL);
+	au_test_meta_start(&e->meta);
 	clients_open(e);
 	r = status(e, &res);
 	assert_int_equal(r->state, RUNNING);

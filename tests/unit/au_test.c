@@ -4,16 +4,24 @@
  */
 #include "au_test.h"
 
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fsutil.h"
 #include "manifest.h"
+#include "rpc.h"
 #include "sig.h"
+
+static int meta_read_port(const struct au_test_meta *);
 
 int
 au_test_mkdtemp(char *dir, size_t sz, const char *name)
@@ -141,4 +149,128 @@ au_test_manifest(const char *agent, const char *version, const void *data,
 	m.created = (uint64_t)time(NULL);
 	assert_int_equal(manifest_sign(&m, sk, &out, len, NULL), AU_OK);
 	return out;
+}
+
+void
+au_test_sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+void
+au_test_meta_init(struct au_test_meta *m, const char *dir)
+{
+	char certs[sizeof(m->dir) + 8];
+
+	memset(m, 0, sizeof(*m));
+	assert_int_equal(sig_init(), AU_OK);
+	assert_true(
+	    snprintf(m->dir, sizeof(m->dir), "%s", dir) < (int)sizeof(m->dir));
+	snprintf(certs, sizeof(certs), "%s/certs", m->dir);
+	assert_int_equal(au_test_mkcerts(certs, NULL), 0);
+	snprintf(m->conf, sizeof(m->conf), "%s/meta.conf", m->dir);
+	sig_keypair(m->admin_pk, m->admin_sk);
+	sig_keypair(m->rel_pk, m->rel_sk);
+}
+
+void
+au_test_meta_write_conf(struct au_test_meta *m, const char *extra_lines)
+{
+	char  hex[2 * SIG_PUBKEY_BYTES + 1], rel[2 * SIG_PUBKEY_BYTES + 1];
+	FILE *fp = fopen(m->conf, "w");
+
+	assert_non_null(fp);
+	sig_hex_encode(hex, sizeof(hex), m->admin_pk, sizeof(m->admin_pk));
+	sig_hex_encode(rel, sizeof(rel), m->rel_pk, sizeof(m->rel_pk));
+	fprintf(fp,
+	    "[meta]\nlisten = tls+tcp://127.0.0.1:%d\nca = %s/certs/ca.crt\n"
+	    "cert = %s/certs/meta.crt\nkey = %s/certs/meta.key\n"
+	    "datadir = %s/data\ninterval = 1\n%s"
+	    "[admin]\nalice = %s\n[release]\nci = %s\n",
+	    m->port, m->dir, m->dir, m->dir, m->dir, extra_lines, hex, rel);
+	fclose(fp);
+}
+
+/* The port in dir/data/meta.port, 0 while meta has not written it. */
+static int
+meta_read_port(const struct au_test_meta *m)
+{
+	char  path[128];
+	int   port = 0;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/data/meta.port", m->dir);
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	if (fscanf(fp, "%d", &port) != 1)
+		port = 0;
+	fclose(fp);
+	return port;
+}
+
+void
+au_test_meta_start(struct au_test_meta *m)
+{
+	char path[128], bin[256], log[128];
+	int  i, fd;
+
+	snprintf(path, sizeof(path), "%s/data/meta.port", m->dir);
+	unlink(path);
+	snprintf(bin, sizeof(bin), "%s/meta", getenv("AU_BIN"));
+	snprintf(log, sizeof(log), "%s/meta.log", m->dir);
+	m->pid = fork();
+	assert_true(m->pid >= 0);
+	if (m->pid == 0) {
+		/* cmocka skips teardown after a failure: meta must not
+		 * outlive this test program. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		dup2(fd, 2);
+		dup2(fd, 1);
+		execl(bin, "meta", "-d", "-c", m->conf, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 200 && (m->port = meta_read_port(m)) == 0; i++)
+		au_test_sleep_ms(50);
+	assert_true(m->port > 0);
+}
+
+void
+au_test_meta_stop(struct au_test_meta *m, int signo)
+{
+	int status = 0;
+
+	if (m->pid <= 0)
+		return;
+	kill(m->pid, signo);
+	waitpid(m->pid, &status, 0);
+	if (signo == SIGTERM)
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	m->pid = 0;
+}
+
+struct rpc_client *
+au_test_meta_client(struct au_test_meta *m, const uint8_t sk[SIG_SECKEY_BYTES],
+    const char *cert)
+{
+	struct rpc_client_conf cc;
+	struct rpc_client     *c = NULL;
+	char                   url[64], ca[128], crt[128], key[128];
+
+	memset(&cc, 0, sizeof(cc));
+	snprintf(url, sizeof(url), "tls+tcp://127.0.0.1:%d", m->port);
+	snprintf(ca, sizeof(ca), "%s/certs/ca.crt", m->dir);
+	snprintf(crt, sizeof(crt), "%s/certs/%s.crt", m->dir, cert);
+	snprintf(key, sizeof(key), "%s/certs/%s.key", m->dir, cert);
+	cc.url = url;
+	cc.ca_file = ca;
+	cc.cert_file = crt;
+	cc.key_file = key;
+	cc.server_name = "localhost";
+	memcpy(cc.identity_sk, sk, SIG_SECKEY_BYTES);
+	cc.timeout_ms = 10000;
+	assert_int_equal(rpc_client_new(&cc, &c, NULL), AU_OK);
+	return c;
 }
