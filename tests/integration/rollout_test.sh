@@ -9,6 +9,7 @@
 #   - a broken release whose rollout halts itself on the same error in its
 #     first wave: the other hosts never see it, no host's healthy agent is
 #     restarted afterwards (no churn), `rollout status` names the signature;
+#   - `metactl retry --failed`: the failed hosts try once more, once;
 #   - abort: every host asked for the previous version, nothing failed;
 #   - a rollout that halts on --max-failed;
 #   - meta killed with SIGKILL mid-rollout: it comes back in the same state
@@ -49,6 +50,17 @@ tried() {
 	sqlite3 -readonly "$T/meta-data/meta.db" \
 	    "SELECT count(DISTINCT hostname) FROM reports WHERE agent = 'demo'
 	     AND version = '$1';"
+}
+
+# reports VERSION: how many reports about demo VERSION meta stored.
+reports() {
+	sqlite3 -readonly "$T/meta-data/meta.db" \
+	    "SELECT count(*) FROM reports WHERE agent = 'demo' AND version = '$1';"
+}
+
+# reports_at_least VERSION N: meta stored at least N reports about it.
+reports_at_least() {
+	[ "$(reports "$1")" -ge "$2" ]
 }
 
 # heartbeated_since MS: every host heartbeated after MS (meta's clock).
@@ -131,6 +143,18 @@ diff -u "$T/pids.halted" "$T/pids.later" ||
     fail "a healthy agent was restarted after the rollout halted"
 metactl hosts --failed | grep -q 'not retried' ||
     fail "hosts --failed does not say the version is not retried"
+
+# metactl retry --failed: each failed host tries 3.0.0 once more, and once.
+before=$(reports 3.0.0)
+nfailed=$(echo "$failed" | wc -w)
+metactl retry demo --failed > "$T/out" || fail "retry: $(cat "$T/out")"
+grep -q "for $nfailed failed host" "$T/out" || fail "retry said: $(cat "$T/out")"
+t_wait 60 reports_at_least 3.0.0 $((before + nfailed)) ||
+    fail "retry: the failed hosts did not try 3.0.0 again"
+since=$(($(now_ms) + 3000))
+t_wait 60 heartbeated_since "$since" || fail "hosts stopped heartbeating"
+[ "$(reports 3.0.0)" -eq $((before + nfailed)) ] ||
+    fail "retry: 3.0.0 was tried more than once more ($before -> $(reports 3.0.0))"
 
 step "no churn"
 # --- 3. abort: back to 2.0.0 everywhere, nothing failed ---------------------
