@@ -432,8 +432,8 @@ inv_host_check(struct inv *inv, const uint8_t pk[SIG_PUBKEY_BYTES],
 	return code;
 }
 
-static const char *
-first_line(const char *s, int *len)
+const char *
+inv_first_line(const char *s, int *len)
 {
 	const char *nl;
 
@@ -475,9 +475,9 @@ failure_line(char *out, size_t sz, const struct store_report *r)
 	if (n < sz && r->has_exit_code)
 		n += (size_t)snprintf(
 		    out + n, sz - n, ": exit %d", (int)r->exit_code);
-	text = first_line(r->output_tail, &len);
+	text = inv_first_line(r->output_tail, &len);
 	if (text == NULL)
-		text = first_line(r->message, &len);
+		text = inv_first_line(r->message, &len);
 	if (n < sz && text != NULL)
 		snprintf(out + n, sz - n, ": %.*s", len, text);
 }

@@ -219,6 +219,10 @@ void           inv_retries_free(struct inv *inv);
 enum au_status inv_rule_set_locked(
     struct inv *inv, const struct store_rule *r, struct au_err *err);
 
+/* The first non-blank line of s (at most 200 characters): its start, with
+ * its length in *len; NULL when s is NULL or blank.  Borrowed from s. */
+const char *inv_first_line(const char *s, int *len);
+
 /* Note a stored report's outcome on its host's agent (no-op for an unknown
  * host).  AU_RESOURCE_EXHAUSTED when out of memory. */
 enum au_status inv_note_report(struct inv *inv, const struct store_report *r);

@@ -323,18 +323,16 @@ inv_rollout_report(
 static void
 failure_text(const struct store_report *r, char *out, size_t sz)
 {
-	const char *msg = inv_nonempty(r->message), *tail = r->output_tail;
-	size_t      len;
+	const char *msg = inv_nonempty(r->message), *line;
+	int         len = 0;
 
-	while (tail != NULL && (*tail == '\n' || *tail == '\r' || *tail == ' '))
-		tail++;
-	len = tail != NULL ? strcspn(tail, "\r\n") : 0;
-	if (msg != NULL && len > 0)
-		snprintf(out, sz, "%s: %.*s", msg, (int)len, tail);
+	line = inv_first_line(r->output_tail, &len);
+	if (msg != NULL && line != NULL)
+		snprintf(out, sz, "%s: %.*s", msg, len, line);
 	else if (msg != NULL)
 		snprintf(out, sz, "%s", msg);
 	else
-		snprintf(out, sz, "%.*s", (int)len, tail != NULL ? tail : "");
+		snprintf(out, sz, "%.*s", len, line != NULL ? line : "");
 }
 
 void
